@@ -1,0 +1,112 @@
+"""The Typer application: global options in one callback, each command group in passecs.commands.
+
+``run_app`` is the one place that turns exceptions into messages and exit codes: no traceback reaches
+the user, whatever happens below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from passecs import __version__, output
+from passecs.context import Context, load_env_file
+from passecs.errors import ExitCode, Interrupted, InvalidInput, PassecsError, UsageError
+
+try:  # typer >= 0.24 vendors click
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - older typer depends on click itself
+    from click import exceptions as click_exceptions  # type: ignore[no-redef]
+
+app = typer.Typer(
+    name="passecs",
+    help="Deploy the PASS demo to Amazon ECS (Fargate): the PASS ECS runbook, checked and run for you.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        output.result(f"passecs {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def global_options(
+    ctx: typer.Context,
+    project_dir: Annotated[
+        Path,
+        typer.Option("--project-dir", "-C", help="Where the compose files are.", show_default="current directory"),
+    ] = Path("."),
+    env_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--env-file",
+            help="Variables to load (never overriding ones already set).",
+            show_default=".env in the project directory, when present",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print every command that would change something; change nothing.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print each command before it runs.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    project = project_dir.expanduser()
+    if not project.is_dir():
+        raise InvalidInput(f"--project-dir {project_dir}: no such directory", "name the folder with the compose files")
+    project = project.resolve()
+    if env_file is not None:
+        env_path: Path | None = env_file if env_file.is_absolute() else Path.cwd() / env_file
+        if env_path is None or not env_path.is_file():
+            raise InvalidInput(f"--env-file {env_file}: no such file", "give the path of an existing .env file")
+    else:
+        candidate = project / ".env"
+        env_path = candidate if candidate.is_file() else None
+    if env_path is not None:
+        load_env_file(env_path)
+    ctx.obj = Context(project_dir=project, env_file=env_path, dry_run=dry_run, verbose=verbose)
+
+
+def _register_commands() -> None:
+    from passecs.commands import register_all
+
+    register_all(app)
+
+
+_register_commands()
+
+
+def _usage_fix(exc: click_exceptions.UsageError) -> str:
+    path = exc.ctx.command_path if exc.ctx is not None else "passecs"
+    return f"see '{path} --help'"
+
+
+def run_app(args: list[str]) -> int:
+    command = typer.main.get_command(app)
+    try:
+        rv = command.main(args=args, prog_name="passecs", standalone_mode=False)
+    except PassecsError as exc:
+        output.error(exc)
+        return int(exc.code)
+    except click_exceptions.NoArgsIsHelpError:  # typer has printed the help already
+        return int(ExitCode.OK)
+    except click_exceptions.UsageError as exc:
+        output.error(UsageError(exc.format_message(), _usage_fix(exc)))
+        return int(ExitCode.USAGE)
+    except (click_exceptions.Abort, KeyboardInterrupt):
+        output.error(Interrupted("interrupted"))
+        return int(ExitCode.INTERRUPTED)
+    except click_exceptions.ClickException as exc:
+        output.error(UsageError(exc.format_message()))
+        return int(exc.exit_code)
+    except BrokenPipeError:  # e.g. `passecs logs | head`
+        return int(ExitCode.OK)
+    return int(rv) if isinstance(rv, int) else int(ExitCode.OK)
