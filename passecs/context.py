@@ -65,6 +65,12 @@ class Context:
     def project_name(self) -> str:
         return self.env.get("PASSECS_PROJECT_NAME", "").strip() or DEFAULT_PROJECT_NAME
 
+    @property
+    def protected_clusters(self) -> frozenset[str]:
+        """Cluster configurations that need confirmation for up/down (PASSECS_PROTECTED_CLUSTERS)."""
+        raw = self.env.get("PASSECS_PROTECTED_CLUSTERS", "")
+        return frozenset(name.strip() for name in raw.split(",") if name.strip())
+
     def secrets(self) -> tuple[str, ...]:
         return tuple(v for name in SECRET_VARIABLES if (v := self.env.get(name, "")))
 
