@@ -101,7 +101,7 @@ def run_app(args: list[str]) -> int:
     except click_exceptions.UsageError as exc:
         output.error(UsageError(exc.format_message(), _usage_fix(exc)))
         return int(ExitCode.USAGE)
-    except (click_exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         output.error(Interrupted("interrupted"))
         return int(ExitCode.INTERRUPTED)
     except click_exceptions.ClickException as exc:

@@ -7,6 +7,7 @@ non-zero exit. This layer knows nothing about AWS: advice about which tool to in
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -200,10 +201,8 @@ def _wait(proc: object) -> int:
 
 
 def _kill_group(process: object) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         process.kill_group()  # type: ignore[attr-defined]
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _interrupt_group(process: object) -> None:
