@@ -1,0 +1,304 @@
+"""The project loader on the project's own files, the recorded inputs and small tables (SPEC.md §5)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from passecs.errors import InvalidInput
+from passecs.project import (
+    LogConfig,
+    PortMapping,
+    expand_env,
+    load_project,
+    memory_mib,
+    merge_services,
+    parse_env_lines,
+    parse_port,
+    service_names,
+)
+from tests.conftest import ROOT, SHARED
+
+INPUTS = SHARED / "inputs"
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- the project's own files ------------------------------------------------------------------------
+
+
+def test_own_files_merge_into_the_four_services() -> None:
+    project = load_project(ROOT, env={})
+    assert project.version == "2"
+    assert project.compose_paths == (ROOT / "docker-compose.yml", ROOT / "docker-compose-ecs.yml")
+    assert list(project.services) == ["fcrepo", "ember", "ftpserver", "submission"]
+    assert project.unset_variables == ()
+    assert "FCREPO_PORT" in project.variables
+
+    fcrepo = project.services["fcrepo"]
+    assert fcrepo.image == "pass/fcrepo:4.7.4-demo"
+    assert fcrepo.ports == (
+        PortMapping(8080, 8080, "tcp", "8080:8080"),
+        PortMapping(61616, 61616, "tcp", "61616:61616"),
+        PortMapping(61613, 61613, "tcp", "61613:61613"),
+    )
+    assert fcrepo.mem_limit == 1024  # 1073741824 bytes
+    assert fcrepo.mem_reservation is None
+    assert fcrepo.cpu_shares is None
+    assert fcrepo.logging == LogConfig(
+        "awslogs", {"awslogs-group": "pass", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "fcrepo"}
+    )
+    # keys of the first file, then those only the second file adds
+    assert fcrepo.keys == ("build", "image", "env_file", "ports", "mem_limit", "logging")
+    assert fcrepo.env_files == (ROOT / ".env",)
+    # env_file .env merged into environment, exactly the .env's entries
+    assert fcrepo.environment["PASS_FEDORA_PATH"] == "fcrepo/rest"
+    assert fcrepo.environment["FTP_SERVER_PORT"] == "21"
+    assert project.services["submission"].mem_limit is None
+    assert [p.host_port for p in project.services["submission"].ports] == [8081, 5005]
+
+
+def test_own_ecs_params_expand_from_the_environment_only() -> None:
+    # the .env defines PASS_SUBNET_ID, but ecs-cli's os.ExpandEnv never reads .env
+    bare = load_project(ROOT, env={})
+    assert bare.ecs_params is not None
+    assert bare.ecs_params.subnets == ()
+    assert bare.ecs_params.unset_variables == ("PASS_SUBNET_ID", "PASS_SECURITY_GROUP_ID")
+
+    env = {"PASS_SUBNET_ID": "subnet-1", "PASS_SECURITY_GROUP_ID": "sg-1"}
+    params = load_project(ROOT, env=env).ecs_params
+    assert params is not None
+    assert params.subnets == ("subnet-1",)
+    assert params.security_groups == ("sg-1",)
+    assert params.unset_variables == ()
+    assert params.network_mode == "awsvpc"
+    assert params.task_execution_role == "ecsExecutionRole"
+    assert (params.cpu_limit, params.mem_limit) == ("1024", "8GB")
+    assert params.assign_public_ip == "ENABLED"
+
+
+def test_os_environment_wins_over_dotenv() -> None:
+    project = load_project(ROOT, env={"EMBER_PORT": "8000"})
+    assert project.services["ember"].ports == (PortMapping(8000, 8000, "tcp", "8000:8000"),)
+
+
+def test_service_names_unchanged() -> None:
+    assert service_names(ROOT) == ["fcrepo", "ember", "ftpserver", "submission"]
+
+
+# --- the recorded inputs ----------------------------------------------------------------------------
+
+
+def test_recorded_inputs() -> None:
+    project = load_project(INPUTS, env={})
+    assert list(project.services) == ["fcrepo", "ember", "ftpserver", "submission"]
+    assert project.services["ember"].ports == (PortMapping(80, 80, "tcp", "80:80"),)
+    assert project.ecs_params is not None
+    assert project.ecs_params.subnets == ("subnet-a72600f5170aba1c8",)
+    assert project.ecs_params.security_groups == ("sg-237553b8e47bc5429",)
+
+    nosubnet = load_project(INPUTS, env={}, ecs_params="ecs-params-nosubnet.yml").ecs_params
+    assert nosubnet is not None
+    assert nosubnet.subnets == ()
+    assert nosubnet.security_groups == ("sg-237553b8e47bc5429",)
+
+
+def test_recorded_v37_keeps_its_version() -> None:
+    assert load_project(INPUTS, files=["docker-compose-v37.yml"], env={}).version == "3.7"
+
+
+def test_recorded_malformed_names_file_and_line() -> None:
+    with pytest.raises(InvalidInput) as err:
+        load_project(INPUTS, files=["docker-compose-malformed.yml"], env={})
+    assert err.value.message.startswith(f"{INPUTS / 'docker-compose-malformed.yml'}: line ")
+
+
+def test_missing_compose_file() -> None:
+    with pytest.raises(InvalidInput, match=r"no-such-file\.yml: no such file"):
+        load_project(INPUTS, files=["no-such-file.yml"], env={})
+
+
+# --- merging and interpolation ----------------------------------------------------------------------
+
+
+def test_merge_lists_concatenate_maps_merge_scalars_replace_and_services_are_added(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "a.yml",
+        "version: '2'\nservices:\n  web:\n    image: a:1\n    ports: ['80:80']\n"
+        "    environment: {A: '1', B: '2'}\n    dns: [1.1.1.1]\n",
+    )
+    write(
+        tmp_path,
+        "b.yml",
+        "version: '2'\nservices:\n  web:\n    image: b:2\n    ports: ['81:81/udp']\n"
+        "    environment: {B: '3', C: '4'}\n  db:\n    image: db:9\n",
+    )
+    project = load_project(tmp_path, files=["a.yml", "b.yml"], env={})
+    web = project.services["web"]
+    assert web.image == "b:2"
+    assert web.ports == (PortMapping(80, 80, "tcp", "80:80"), PortMapping(81, 81, "udp", "81:81/udp"))
+    assert web.environment == {"A": "1", "B": "3", "C": "4"}
+    assert web.raw["dns"] == ["1.1.1.1"]
+    assert list(project.services) == ["web", "db"]
+
+
+def test_merge_services_pure() -> None:
+    merged = merge_services(
+        [{"version": "2", "services": {"s": {"x": [1], "m": {"a": 1}, "v": 1}}},
+         {"version": "2", "services": {"s": {"x": [2], "m": {"b": 2}, "v": 2}}}]
+    )
+    assert merged == {"s": {"x": [1, 2], "m": {"a": 1, "b": 2}, "v": 2}}
+
+
+def test_v1_files_have_services_at_top_level(tmp_path: Path) -> None:
+    write(tmp_path, "docker-compose.yml", "web:\n  image: nginx:1.25\n  log_driver: awslogs\n"
+          "  log_opt: {awslogs-region: us-east-1}\n")
+    project = load_project(tmp_path, files=["docker-compose.yml"], env={})
+    assert project.version is None
+    assert project.services["web"].logging == LogConfig("awslogs", {"awslogs-region": "us-east-1"})
+
+
+@pytest.mark.parametrize(
+    ("value", "env", "expected", "unset"),
+    [
+        ("${A}", {"A": "x"}, "x", ()),
+        ("$A-$B", {"A": "x", "B": "y"}, "x-y", ()),
+        ("${A:-d}", {"A": ""}, "d", ()),
+        ("${A-d}", {"A": ""}, "", ()),
+        ("${A-d}", {}, "d", ()),
+        ("${A:-d}", {}, "d", ()),
+        ("${NOPE}x", {}, "x", ("NOPE",)),
+        ("$$A", {"A": "x"}, "$A", ()),
+    ],
+)
+def test_compose_interpolation(tmp_path: Path, value: str, env: dict[str, str], expected: str,
+                               unset: tuple[str, ...]) -> None:
+    write(tmp_path, "c.yml", f"version: '2'\nservices:\n  web:\n    image: 'i:1'\n    working_dir: '{value}'\n")
+    project = load_project(tmp_path, files=["c.yml"], env=env)
+    assert project.services["web"].raw["working_dir"] == expected
+    assert project.unset_variables == unset
+
+
+def test_dotenv_is_read_next_to_the_first_compose_file(tmp_path: Path) -> None:
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    write(sub, ".env", "TAG=1.2\n")
+    write(tmp_path, ".env", "TAG=wrong\n")
+    write(sub, "c.yml", "version: '2'\nservices:\n  web:\n    image: 'nginx:${TAG}'\n")
+    project = load_project(tmp_path, files=["sub/c.yml"], env={})
+    assert project.services["web"].image == "nginx:1.2"
+    assert project.dotenv == {"TAG": "1.2"}
+
+
+def test_env_file_and_environment(tmp_path: Path) -> None:
+    write(tmp_path, "app.env", "# comment\nA=1\nB\nC='q'\n  D=x=y\n")
+    write(
+        tmp_path,
+        "c.yml",
+        "version: '2'\nservices:\n  web:\n    image: 'i:1'\n    env_file: [app.env]\n"
+        "    environment: [A=2, FROM_ENV, MISSING]\n",
+    )
+    web = load_project(tmp_path, files=["c.yml"], env={"FROM_ENV": "e"}).services["web"]
+    # environment beats env_file; value-less env_file keys are ""; quotes stay (docker's parser)
+    assert web.environment == {"A": "2", "B": "", "C": "'q'", "D": "x=y", "FROM_ENV": "e", "MISSING": ""}
+    assert web.env_files == (tmp_path / "app.env",)
+
+
+def test_missing_env_file(tmp_path: Path) -> None:
+    write(tmp_path, "c.yml", "version: '2'\nservices:\n  web:\n    image: 'i:1'\n    env_file: nope.env\n")
+    with pytest.raises(InvalidInput, match=r"nope\.env: env_file not found"):
+        load_project(tmp_path, files=["c.yml"], env={})
+
+
+def test_versions_must_match(tmp_path: Path) -> None:
+    write(tmp_path, "a.yml", "version: '2'\nservices: {}\n")
+    write(tmp_path, "b.yml", "version: '3'\nservices: {}\n")
+    with pytest.raises(InvalidInput, match=r"Compose files must be of the same version. Found: 2 and 3"):
+        load_project(tmp_path, files=["a.yml", "b.yml"], env={})
+
+
+def test_explicit_ecs_params_and_none(tmp_path: Path) -> None:
+    shutil.copy(INPUTS / "docker-compose.yml", tmp_path / "docker-compose.yml")
+    shutil.copy(INPUTS / ".env", tmp_path / ".env")
+    assert load_project(tmp_path, files=["docker-compose.yml"], env={}).ecs_params is None
+    with pytest.raises(InvalidInput, match="Error reading file"):
+        load_project(tmp_path, files=["docker-compose.yml"], env={}, ecs_params="nope.yml")
+
+
+# --- pure conversions -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("80", (80, 0, "tcp")),
+        (80, (80, 0, "tcp")),
+        ("8080:80", (80, 8080, "tcp")),
+        ("127.0.0.1:8080:80", (80, 8080, "tcp")),
+        ("53:53/udp", (53, 53, "udp")),
+        ("53/UDP", (53, 0, "udp")),
+    ],
+)
+def test_parse_port(spec: Any, expected: tuple[int, int, str]) -> None:
+    port = parse_port(spec)
+    assert (port.container_port, port.host_port, port.protocol) == expected
+
+
+@pytest.mark.parametrize("spec", ["8000-8001:80", ":80", "a:b", "80/sctp", "1:2:3:4"])
+def test_parse_port_rejects(spec: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_port(spec)
+
+
+@pytest.mark.parametrize(
+    ("value", "mib"),
+    [
+        (1073741824, 1024),
+        (512, 0),  # bytes: integer division to 0 MiB, as ecs-cli
+        ("512m", 512),
+        ("512M", 512),
+        ("1g", 1024),
+        ("1GB", 1024),
+        ("1.5g", 1536),
+        ("2048k", 2),
+        (None, None),
+    ],
+)
+def test_memory_mib(value: Any, mib: int | None) -> None:
+    assert memory_mib(value) == mib
+
+
+@pytest.mark.parametrize("value", ["lots", "1 x", "-1g"])
+def test_memory_rejects(value: str) -> None:
+    with pytest.raises(InvalidInput):
+        memory_mib(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "expected", "unset"),
+    [
+        ("a $X b", {"X": "1"}, "a 1 b", []),
+        ("${X}y", {"X": "1"}, "1y", []),
+        ("${X:-d}", {"X": "1"}, "", ["X:-d"]),  # Go has no defaults
+        ("$NOPE.", {}, ".", ["NOPE"]),
+        ("cost $", {}, "cost $", []),
+        ("${}", {}, "", []),
+        ("$1x", {}, "x", ["1"]),
+        ("a $-b", {}, "a b", ["-"]),
+    ],
+)
+def test_expand_env_is_gos(text: str, env: dict[str, str], expected: str, unset: list[str]) -> None:
+    assert expand_env(text, env) == (expected, unset)
+
+
+def test_parse_env_lines() -> None:
+    # docker rejects keys with blanks; they are skipped here
+    assert parse_env_lines("A=1\n#x=2\n\n B= 3\nC\nbad key=1\nD =1\n") == {"A": "1", "B": " 3", "C": None}
