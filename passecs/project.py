@@ -325,6 +325,12 @@ class _Interpolator:
         return value
 
 
+def interpolate(value: Any, lookup: Mapping[str, str]) -> tuple[Any, list[str]]:
+    """``value`` with libcompose's interpolation applied, and the variables that were unset."""
+    interp = _Interpolator(lookup)
+    return interp.value(value), list(interp.unset)
+
+
 def compose_variables(value: Any) -> list[str]:
     """Every variable name a compose value references (for checks), first-seen order."""
     interp = _Interpolator({})
