@@ -31,6 +31,7 @@ PACKAGED_TRUST_POLICY = Path(__file__).resolve().parent / "data" / TRUST_POLICY_
 CREATED = "created"
 ATTACHED = "attached"
 IN_PLACE = "already in place"
+DRY_RUN = "dry run"  # nothing was asked of AWS
 
 CREATE_ROLE_STEP = "create-role"
 ATTACH_POLICY_STEP = "attach-role-policy"
@@ -38,8 +39,8 @@ ATTACH_POLICY_STEP = "attach-role-policy"
 FROM_PROJECT = "project"
 FROM_PASSECS = "passecs"
 
-_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 _VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 
 
@@ -154,7 +155,7 @@ def load_trust_policy(project_dir: Path) -> TrustPolicyFile:
 
 
 def validate_role_name(role_name: str) -> str:
-    if not _ROLE_NAME.match(role_name):
+    if not _ROLE_NAME.fullmatch(role_name):
         raise InvalidInput(
             f"--role-name {role_name!r}: not an IAM role name",
             "use 1-64 letters, digits and +=,.@_- (the runbook's is ecsExecutionRole)",
@@ -192,7 +193,7 @@ def resolve_region(ctx: Context, region: str | None = None) -> Region:
             "pass --region us-east-1, or set AWS_REGION, or run 'passecs configure cluster NAME "
             "--cluster CLUSTER --region REGION --default'",
         )
-    if not _REGION.match(found.name):
+    if not _REGION.fullmatch(found.name):
         raise InvalidInput(f"{found.source}: {found.name!r} is not an AWS region", "give a region such as us-east-1")
     return found
 
@@ -404,13 +405,27 @@ def ensure_role(
 
     Calls, at most: get-role, create-role (only when missing), list-attached-role-policies (only for a
     role that existed), attach-role-policy (only when not attached). A second run makes two calls and
-    changes nothing. For ``--dry-run`` use :func:`plan`: this function calls AWS. ``prepared`` (from
-    :func:`prepare`) saves checking the inputs twice when the caller has shown them already.
+    changes nothing. ``prepared`` (from :func:`prepare`) saves checking the inputs twice when the caller
+    has shown them already.
+
+    With ``--dry-run`` nothing is asked of AWS: the runbook's commands (:func:`plan`) go through
+    ``ctx.execute``, which prints them, and every step's outcome is ``dry run``.
     """
     from passecs.tools import AWS, require
 
     prep = prepared or prepare(ctx, role_name, region)
     role_name = prep.role_name
+    if ctx.dry_run:
+        for command in plan(ctx, prepared=prep).commands:
+            ctx.execute(command, mutates=True)
+        return RoleReport(
+            role_name=role_name,
+            role_arn="",
+            region=prep.region.name,
+            trust_policy=prep.trust_policy,
+            steps=(Step(CREATE_ROLE_STEP, DRY_RUN), Step(ATTACH_POLICY_STEP, DRY_RUN)),
+            warnings=prep.warnings,
+        )
     program = require(AWS, ctx.env)
     region_name = prep.region.name
 
