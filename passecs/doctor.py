@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from passecs.ecsfiles import ClusterConfiguration, ClusterConfigurations, read_cluster_configurations
 from passecs.errors import InvalidInput, PassecsError
+from passecs.iam import DEFAULT_ROLE_NAME, TASK_EXECUTION_POLICY_ARN
 from passecs.project import (
     DEFAULT_COMPOSE_FILES,
     ECS_PARAMS_FILE,
@@ -37,8 +38,8 @@ if TYPE_CHECKING:
 Status = Literal["ok", "warn", "fail"]
 
 # The role `passecs iam ensure-role` manages (the runbook's "ECS Task Execution Role" step), and its policy.
-DEFAULT_EXECUTION_ROLE = "ecsExecutionRole"
-EXECUTION_ROLE_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+DEFAULT_EXECUTION_ROLE = DEFAULT_ROLE_NAME
+EXECUTION_ROLE_POLICY_ARN = TASK_EXECUTION_POLICY_ARN
 
 # The values .env ships with: they must be replaced by the operator's own VPC's ids.
 PLACEHOLDER_IDS = re.compile(r"^(subnet|sg)-0+$")
@@ -113,51 +114,30 @@ def check_tool(tool: str, path: str | None, version: str | None, advice: str) ->
 # ~/.ecs and credentials
 
 
-def check_ecs_files(ecs_dir: Path) -> tuple[list[Finding], ClusterConfigurations | None]:
-    """Both files parse (the configure validator, when it exists, says more)."""
+def check_ecs_files(ecs_dir: Path, home: Path | None = None) -> tuple[list[Finding], ClusterConfigurations | None]:
+    """~/.ecs/config and ~/.ecs/credentials through the configure validator (passecs config validate)."""
+    from passecs.ecsfiles import validate_ecs_dir
+
+    check = "ecs files"
     findings: list[Finding] = []
+    for item in validate_ecs_dir(ecs_dir, home):
+        if item.message == "does not exist":
+            continue  # the cluster configuration and credentials checks say what a missing file means
+        where = f"{item.file}:{item.line}" if item.line else item.file
+        key = f" {item.key}:" if item.key else ""
+        status: Status = "fail" if item.is_error else "warn"
+        findings.append(Finding(check, status, f"{where}:{key} {item.message}", item.fix))
     configs: ClusterConfigurations | None = None
-    validate = _ecsfiles_validator()
-    if validate is not None:
-        findings.extend(validate(ecs_dir))
     try:
         configs = read_cluster_configurations(ecs_dir)
     except InvalidInput as exc:
-        findings.append(fail("ecs config", exc.message, exc.fix or "run `passecs config validate`"))
-    credentials = ecs_dir / "credentials"
-    if credentials.is_file():
-        problem = _yaml_problem(credentials)
-        if problem is not None:
-            findings.append(
-                fail("ecs credentials", f"{credentials}: {problem}", "run `passecs config validate` and fix the file")
-            )
-    if not failed(findings):
-        present = [p.name for p in (ecs_dir / "config", credentials) if p.is_file()]
-        text = ", ".join(f"{ecs_dir}/{name}" for name in present) if present else f"no files in {ecs_dir}"
-        findings.append(ok("ecs files", f"{text} readable"))
+        if not failed(findings):
+            findings.append(fail(check, exc.message, exc.fix or "run `passecs config validate`"))
+    if not findings:
+        present = [p.name for p in (ecs_dir / "config", ecs_dir / "credentials") if p.is_file()]
+        text = " and ".join(f"{ecs_dir}/{name}" for name in present) + " valid" if present else f"no files in {ecs_dir}"
+        findings.append(ok(check, text))
     return findings, configs
-
-
-def _ecsfiles_validator() -> Callable[[Path], list[Finding]] | None:
-    # TODO(configure issue 3): call passecs.ecsfiles' validator here once it exists.
-    return None
-
-
-def _yaml_problem(path: Path) -> str | None:
-    """What is wrong with ``path`` as YAML (line and problem only: the file holds secrets), or None."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        return f"cannot be read ({type(exc).__name__})"
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        return f"{where}{getattr(exc, 'problem', None) or 'invalid YAML'}"
-    if data is not None and not isinstance(data, dict):
-        return "not an ecs-cli YAML file (top level is not a mapping)"
-    return None
 
 
 def check_cluster_configuration(
@@ -297,6 +277,7 @@ ACCEPTED_VERSIONS = (None, "", "2", "3", "3.0")
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
+
 _ACCEPTED_TEXT = 'none, "2", "3" or "3.0"'
 
 SUPPORTED_V1_V2 = _words(
@@ -319,9 +300,7 @@ SUPPORTED_V3 = _words(
     "healthcheck image labels links logging ports privileged read_only security_opt stop_grace_period tmpfs "
     "tty ulimits user volumes working_dir"
 )
-FORBIDDEN_V3 = _words(
-    "mem_limit cpu_shares extends volumes_from cpu_quota cpuset memswap_limit volume_driver"
-)
+FORBIDDEN_V3 = _words("mem_limit cpu_shares extends volumes_from cpu_quota cpuset memswap_limit volume_driver")
 # the compose 3.0 schema's service keys (docker/cli): outside it, the loader rejects the file
 COMPOSE_V3_SCHEMA = _words(
     "deploy build cap_add cap_drop cgroup_parent command container_name depends_on devices dns dns_search "
@@ -525,9 +504,17 @@ ECS_PARAMS_SCHEMA: dict[str, Any] = {
     },
 }
 
-_LIKELY = {"memory_limit": "mem_limit", "memory": "mem_limit", "cpu": "cpu_limit", "cpu_units": "cpu_limit",
-           "network_mode": "ecs_network_mode", "execution_role": "task_execution_role",
-           "task_execution_role_arn": "task_execution_role", "subnet": "subnets", "security_group": "security_groups"}
+_LIKELY = {
+    "memory_limit": "mem_limit",
+    "memory": "mem_limit",
+    "cpu": "cpu_limit",
+    "cpu_units": "cpu_limit",
+    "network_mode": "ecs_network_mode",
+    "execution_role": "task_execution_role",
+    "task_execution_role_arn": "task_execution_role",
+    "subnet": "subnets",
+    "security_group": "security_groups",
+}
 
 
 def unknown_ecs_params_keys(data: Any, schema: Mapping[str, Any] = ECS_PARAMS_SCHEMA, path: str = "") -> list[str]:
@@ -740,8 +727,11 @@ def check_task_memory(project: Project) -> list[Finding]:
             )
         if limit and reservation and limit < reservation:
             findings.append(
-                fail(check, f"service {name}: mem_limit {limit} MiB is under mem_reservation {reservation} MiB",
-                     "raise mem_limit or lower mem_reservation")
+                fail(
+                    check,
+                    f"service {name}: mem_limit {limit} MiB is under mem_reservation {reservation} MiB",
+                    "raise mem_limit or lower mem_reservation",
+                )
             )
     params = project.ecs_params
     task_mem = parse_task_memory(params.mem_limit) if params is not None else None
@@ -757,8 +747,11 @@ def check_task_memory(project: Project) -> list[Finding]:
     for name, (limit, _) in memory.items():
         if limit and limit > task_mem:
             findings.append(
-                fail(check, f"service {name}: mem_limit {limit} MiB is more than the task's {task_mem} MiB",
-                     "lower the container's mem_limit or raise task_size.mem_limit")
+                fail(
+                    check,
+                    f"service {name}: mem_limit {limit} MiB is more than the task's {task_mem} MiB",
+                    "lower the container's mem_limit or raise task_size.mem_limit",
+                )
             )
     if total > task_mem:
         parts = ", ".join(f"{n} {v}" for n, v in reserved.items() if v)
@@ -922,7 +915,7 @@ def tool_versions(ctx: Context) -> list[Finding]:
 def offline(ctx: Context, options: Options) -> Report:
     """Every offline check, in the runbook's order."""
     findings: list[Finding] = tool_versions(ctx)
-    ecs_findings, configs = check_ecs_files(ctx.ecs_dir)
+    ecs_findings, configs = check_ecs_files(ctx.ecs_dir, ctx.home)
     findings.extend(ecs_findings)
     cluster_finding, cluster = check_cluster_configuration(configs, options.cluster_config, ctx.ecs_dir)
     findings.append(cluster_finding)
@@ -1062,8 +1055,11 @@ def _online_network(aws: AwsJson, region: str | None, params: EcsParams | None) 
                 missing.append(one)
         if missing:
             findings.append(
-                fail(check, f"{', '.join(missing)} not found in {region or 'the default region'}",
-                     "put ids of your VPC in that region into .env / ecs-params.yml")
+                fail(
+                    check,
+                    f"{', '.join(missing)} not found in {region or 'the default region'}",
+                    "put ids of your VPC in that region into .env / ecs-params.yml",
+                )
             )
         else:
             findings.append(ok(check, f"{', '.join(ids)} exist"))
@@ -1091,8 +1087,7 @@ def _online_log_groups(aws: AwsJson, region: str | None, project: Project | None
                 warn(
                     check,
                     f"log group {group} does not exist: it will be created if --create-log-groups is given",
-                    "pass --create-log-groups to deploy/up (or: aws logs create-log-group --log-group-name "
-                    f"{group})",
+                    f"pass --create-log-groups to deploy/up (or: aws logs create-log-group --log-group-name {group})",
                 )
             )
     return findings

@@ -216,9 +216,7 @@ def _strings(value: Any) -> tuple[str, ...]:
 # Pure conversions, each as ecs-cli does it
 
 
-_PORT_RE = re.compile(
-    r"^(?:(?:(?P<ip>[^:]*):)?(?P<host>[^:]*):)?(?P<container>[^:/]*)(?:/(?P<proto>[^/]*))?$"
-)
+_PORT_RE = re.compile(r"^(?:(?:(?P<ip>[^:]*):)?(?P<host>[^:]*):)?(?P<container>[^:/]*)(?:/(?P<proto>[^/]*))?$")
 
 
 def parse_port(spec: Any) -> PortMapping:
@@ -484,9 +482,7 @@ def read_ecs_params(path: Path, env: Mapping[str, str]) -> EcsParams:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InvalidInput(
-            f"Error reading file '{path}': no such file", "give an existing --ecs-params file"
-        ) from None
+        raise InvalidInput(f"Error reading file '{path}': no such file", "give an existing --ecs-params file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"Error reading file '{path}': {exc}", "check the file's permissions") from None
     expanded, _ = expand_env(text, env)
@@ -540,9 +536,7 @@ def build_service(name: str, raw: Mapping[str, Any], base_dir: Path, lookup: Map
     try:
         cpu_shares = int(cpu) if cpu is not None and cpu != "" else None
     except (TypeError, ValueError):
-        raise InvalidInput(
-            f"{where}: cpu_shares {cpu!r} is not an integer", "write cpu_shares as a number"
-        ) from None
+        raise InvalidInput(f"{where}: cpu_shares {cpu!r} is not an integer", "write cpu_shares as a number") from None
 
     logging: LogConfig | None = None
     log = raw.get("logging")
@@ -606,9 +600,7 @@ def load_project(
     lookup: dict[str, str] = {**dotenv, **env}
     interp = _Interpolator(lookup)
     merged = merge_services(f.data for f in compose)
-    services = {
-        name: build_service(name, interp.value(raw), base_dir, lookup) for name, raw in merged.items()
-    }
+    services = {name: build_service(name, interp.value(raw), base_dir, lookup) for name, raw in merged.items()}
 
     params: EcsParams | None = None
     if ecs_params is not None:

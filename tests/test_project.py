@@ -152,15 +152,20 @@ def test_merge_lists_concatenate_maps_merge_scalars_replace_and_services_are_add
 
 def test_merge_services_pure() -> None:
     merged = merge_services(
-        [{"version": "2", "services": {"s": {"x": [1], "m": {"a": 1}, "v": 1}}},
-         {"version": "2", "services": {"s": {"x": [2], "m": {"b": 2}, "v": 2}}}]
+        [
+            {"version": "2", "services": {"s": {"x": [1], "m": {"a": 1}, "v": 1}}},
+            {"version": "2", "services": {"s": {"x": [2], "m": {"b": 2}, "v": 2}}},
+        ]
     )
     assert merged == {"s": {"x": [1, 2], "m": {"a": 1, "b": 2}, "v": 2}}
 
 
 def test_v1_files_have_services_at_top_level(tmp_path: Path) -> None:
-    write(tmp_path, "docker-compose.yml", "web:\n  image: nginx:1.25\n  log_driver: awslogs\n"
-          "  log_opt: {awslogs-region: us-east-1}\n")
+    write(
+        tmp_path,
+        "docker-compose.yml",
+        "web:\n  image: nginx:1.25\n  log_driver: awslogs\n  log_opt: {awslogs-region: us-east-1}\n",
+    )
     project = load_project(tmp_path, files=["docker-compose.yml"], env={})
     assert project.version is None
     assert project.services["web"].logging == LogConfig("awslogs", {"awslogs-region": "us-east-1"})
@@ -179,8 +184,9 @@ def test_v1_files_have_services_at_top_level(tmp_path: Path) -> None:
         ("$$A", {"A": "x"}, "$A", ()),
     ],
 )
-def test_compose_interpolation(tmp_path: Path, value: str, env: dict[str, str], expected: str,
-                               unset: tuple[str, ...]) -> None:
+def test_compose_interpolation(
+    tmp_path: Path, value: str, env: dict[str, str], expected: str, unset: tuple[str, ...]
+) -> None:
     write(tmp_path, "c.yml", f"version: '2'\nservices:\n  web:\n    image: 'i:1'\n    working_dir: '{value}'\n")
     project = load_project(tmp_path, files=["c.yml"], env=env)
     assert project.services["web"].raw["working_dir"] == expected
