@@ -206,10 +206,11 @@ def _load(text: str) -> _Document:
     """Parse ``text`` as one YAML document; any failure is a _SyntaxProblem (never another exception)."""
     import yaml
 
-    loader = _loader_class()(text)
-    loader.duplicates = []
-    loader.node_paths = {}
+    loader: Any = None
     try:
+        loader = _loader_class()(text)  # the reader already rejects control characters here
+        loader.duplicates = []
+        loader.node_paths = {}
         node = loader.get_single_node()
         if node is None:
             return _Document(None, {}, [])
@@ -235,7 +236,8 @@ def _load(text: str) -> _Document:
     except Exception as exc:
         raise _SyntaxProblem(None, None, f"a value cannot be read ({type(exc).__name__})") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _looks_ini(text: str) -> bool:
@@ -477,7 +479,9 @@ def _common(text: str, file: str, kind: str, secret_file: bool) -> tuple[dict[st
         collector.add(
             "error",
             ("version",),
-            "no version: 'ecs-cli configure migrate' would take this file for the legacy format",
+            "no version: 'ecs-cli configure migrate' would take this file for the legacy format"
+            if kind == "config"
+            else "no version: ecs-cli always writes one, so this file was not written by ecs-cli",
             f"add 'version: {CONFIG_VERSION}' as the first line",
             line=1,
         )
