@@ -114,6 +114,7 @@ def test_a_detached_policy_is_attached_again(cli: Cli, moto: MotoServer, project
     # -v shows the calls: exactly these three, and none twice
     calls = [line.split()[5] for line in out.stderr.splitlines() if line.startswith("+ ")]
     assert calls == ["get-role", "list-attached-role-policies", "attach-role-policy"]
+    assert SECRET_KEY not in out.output
 
 
 def test_a_role_with_a_wrong_trust_policy_is_refused(cli: Cli, moto: MotoServer, project: Path) -> None:
