@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import FAKES, RECORDINGS, recording
+from conftest import FAKES, recording
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +26,7 @@ from passecs.parse import (
 from passecs.records import Container, Port
 
 sys.path.insert(0, str(FAKES))
-from ecs_cli.compose import _go_quote  # noqa: E402 - the fake's quoting, as Go's %q writes it
+from ecs_cli.compose import _go_quote
 
 # every recorded compose up / down / ps / logs / error output (ids from ../shared/ecs-cli/README.md)
 COMPOSE_LOG_RECORDINGS = [

@@ -461,7 +461,8 @@ def load_project(opts: dict) -> dict:
             "log_group": options.get("awslogs-group", ""),
             "log_region": options.get("awslogs-region", ""),
         })
-    digest = hashlib.sha256(json.dumps([containers, params.get("task_definition")], sort_keys=True,
+    supported = {name: {k: v for k, v in body.items() if k in SUPPORTED_KEYS} for name, body in services.items()}
+    digest = hashlib.sha256(json.dumps([supported, params.get("task_definition")], sort_keys=True,
                                        default=str).encode()).hexdigest()
     return {"project": project, "containers": containers, "params": params, "digest": digest}
 
