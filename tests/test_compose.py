@@ -409,7 +409,7 @@ def test_down_stops_the_project_and_confirms_nothing_is_left(cli, env: Path) -> 
     )
     assert "STOPPING" in out.stderr
     assert calls()[-2]["argv"] == [*COMPOSE_PREFIX, "down"]
-    assert calls()[-1]["argv"] == COMPOSE_PREFIX + ["ps"]  # stopped and stopping tasks as well
+    assert calls()[-1]["argv"] == [*COMPOSE_PREFIX, "ps"]  # stopped and stopping tasks as well
     assert json.loads(run(cli, env, "ps", "--json").stdout) == []
 
 
