@@ -44,9 +44,11 @@ def profile(
     default: DefaultOption = False,
     yes: options.YesOption = False,
 ) -> None:
-    """Store an ECS CLI profile in ~/.ecs/credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
-    AWS_SESSION_TOKEN (environment or .env; asked for, hidden, on a terminal). The keys reach ecs-cli
-    through its environment, never its command line. Replacing other keys needs confirmation or --yes."""
+    """Store an ECS CLI profile in ~/.ecs/credentials (keys from the environment or .env).
+
+    The keys are AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and, if set, AWS_SESSION_TOKEN; on a terminal a
+    missing one is asked for with hidden input. They reach ecs-cli through its environment, never its
+    command line. Replacing a profile that has other keys needs confirmation or --yes."""
     from passecs import configure, output
 
     c = options.context(ctx)
@@ -107,7 +109,8 @@ def show(ctx: typer.Context, json: options.JsonOption = False) -> None:
 
 def validate(ctx: typer.Context, json: options.JsonOption = False) -> None:
     """Check ~/.ecs/config and ~/.ecs/credentials: every finding with file, line, key and fix.
-    Exit 3 when any is an error, 0 when there are only warnings or none."""
+
+    Exit 3 when any finding is an error, 0 when there are only warnings or none."""
     from passecs import configure, output
     from passecs.ecsfiles import display_path
     from passecs.errors import InvalidInput
