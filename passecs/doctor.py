@@ -994,7 +994,7 @@ def online(report: Report, aws: AwsJson, options: Options) -> list[Finding]:
             findings.extend(run())
         except PassecsError as exc:
             # one clear line, not the same failure (no credentials, no network) once per check
-            findings.append(fail("aws", exc.message, exc.fix or "see the aws CLI's message"))
+            findings.append(fail("aws calls", exc.message, exc.fix or "see the aws CLI message"))
             break
     return findings
 

@@ -502,6 +502,8 @@ def build_service(name: str, raw: Mapping[str, Any], base_dir: Path, lookup: Map
     where = f"service {name!r}"
     env_files: list[Path] = []
     env_file = raw.get("env_file")
+    if env_file is not None and not isinstance(env_file, (str, list)):
+        raise InvalidInput(f"{where}: env_file must be a path or a list of paths", "write env_file: .env")
     for entry in [env_file] if isinstance(env_file, str) else (env_file or []):
         env_files.append(base_dir / str(entry))
     environment: dict[str, str] = {}
@@ -521,7 +523,10 @@ def build_service(name: str, raw: Mapping[str, Any], base_dir: Path, lookup: Map
         environment[key] = lookup.get(key, "") if value is None else _env_value(value)
 
     ports: list[PortMapping] = []
-    for spec in raw.get("ports") or []:
+    declared_ports = raw.get("ports") or []
+    if not isinstance(declared_ports, list):
+        raise InvalidInput(f"{where}: ports must be a list", 'write ports: ["HOST:CONTAINER", ...]')
+    for spec in declared_ports:
         try:
             ports.append(parse_port(spec))
         except InvalidInput as exc:

@@ -483,3 +483,102 @@ def test_recorded_inputs_v37_and_nosubnet() -> None:
     params = load_project(inputs, env={}, ecs_params="ecs-params-nosubnet.yml").ecs_params
     statuses = [(f.check, f.status) for f in doctor.check_network(params, fargate=True)]
     assert statuses == [("network mode", "ok"), ("subnets", "fail"), ("security groups", "ok")]
+
+
+# --- --online: the real aws CLI against moto_server --------------------------------------------------
+
+
+def aws(*args: str) -> Any:
+    import subprocess
+    import sys
+
+    exe = str(Path(sys.executable).parent / "aws")
+    done = subprocess.run([exe, *args, "--output", "json"], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout) if done.stdout.strip() else None
+
+
+@pytest.fixture
+def online_setup(moto: Any, home: Path, project: Path, fake_ecs_cli: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    import sys
+
+    (home / ".ecs").mkdir()
+    (home / ".ecs" / "config").write_text(BASE_CONFIG, encoding="utf-8")
+    monkeypatch.setenv("PASSECS_AWS", str(Path(sys.executable).parent / "aws"))
+    return project
+
+
+def online_findings(report: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [line for line in finding_lines(report) if line[0].endswith("(aws)") or line[0] == "aws calls"]
+
+
+@pytest.mark.integration
+def test_online_on_an_empty_account(cli: Any, online_setup: Path) -> None:
+    code, report, _ = run_doctor(cli, online_setup, "--online")
+    assert code == 3
+    assert online_findings(report) == [
+        ("execution role (aws)", "fail", "role ecsExecutionRole does not exist"),
+        ("cluster (aws)", "fail", "cluster passdev in us-east-1 is MISSING"),
+        ("subnets (aws)", "fail", "subnet-00000000000000000 not found in us-east-1"),
+        ("security groups (aws)", "fail", "sg-00000000000000000 not found in us-east-1"),
+        (
+            "log groups (aws)",
+            "warn",
+            "log group pass does not exist: it will be created if --create-log-groups is given",
+        ),
+    ]
+    fixes = {f["check"]: f["fix"] for f in report["findings"]}
+    assert fixes["execution role (aws)"] == "passecs iam ensure-role --role-name ecsExecutionRole"
+    assert fixes["cluster (aws)"] == "create it: ecs-cli up --launch-type FARGATE --cluster-config passdev"
+
+
+@pytest.mark.integration
+def test_online_when_everything_is_in_place(
+    cli: Any, online_setup: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = (ROOT / "execution-assume-role.json").as_uri()
+    aws("iam", "create-role", "--role-name", "ecsExecutionRole", "--assume-role-policy-document", policy)
+    role = ("--role-name", "ecsExecutionRole")
+    aws("iam", "attach-role-policy", *role, "--policy-arn", doctor.EXECUTION_ROLE_POLICY_ARN)
+    aws("ecs", "create-cluster", "--cluster-name", "passdev")
+    vpc = aws("ec2", "create-vpc", "--cidr-block", "10.1.0.0/16")["Vpc"]["VpcId"]
+    subnet = aws("ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", "10.1.0.0/24")["Subnet"]["SubnetId"]
+    group = aws("ec2", "create-security-group", "--group-name", "pass-sg", "--description", "PASS", "--vpc-id", vpc)
+    aws("logs", "create-log-group", "--log-group-name", "pass")
+    monkeypatch.setenv("PASS_SUBNET_ID", subnet)
+    monkeypatch.setenv("PASS_SECURITY_GROUP_ID", group["GroupId"])
+
+    code, report, _ = run_doctor(cli, online_setup, "--online")
+    assert [f for f in report["findings"] if f["status"] != "ok"] == []
+    assert code == 0
+    assert online_findings(report) == [
+        ("execution role (aws)", "ok", "role ecsExecutionRole exists with AmazonECSTaskExecutionRolePolicy"),
+        ("cluster (aws)", "ok", "cluster passdev is ACTIVE in us-east-1"),
+        ("subnets (aws)", "ok", f"{subnet} exist"),
+        ("security groups (aws)", "ok", f"{group['GroupId']} exist"),
+        ("log groups (aws)", "ok", "log group pass exists"),
+    ]
+
+
+@pytest.mark.integration
+def test_online_role_without_policy(cli: Any, online_setup: Path) -> None:
+    policy = (ROOT / "execution-assume-role.json").as_uri()
+    aws("iam", "create-role", "--role-name", "ecsExecutionRole", "--assume-role-policy-document", policy)
+    _, report, _ = run_doctor(cli, online_setup, "--online")
+    assert online_findings(report)[0] == (
+        "execution role (aws)",
+        "fail",
+        "role ecsExecutionRole exists without AmazonECSTaskExecutionRolePolicy",
+    )
+
+
+@pytest.mark.integration
+def test_online_without_credentials_is_one_clear_line(
+    cli: Any, online_setup: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    code, report, _ = run_doctor(cli, online_setup, "--online")
+    assert code == 3
+    (line,) = online_findings(report)
+    assert line[:2] == ("aws calls", "fail")
+    assert "no AWS credentials found" in line[2]

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from passecs.errors import InvalidInput
 from passecs.project import (
@@ -308,3 +310,53 @@ def test_expand_env_is_gos(text: str, env: dict[str, str], expected: str, unset:
 def test_parse_env_lines() -> None:
     # docker rejects keys with blanks; they are skipped here
     assert parse_env_lines("A=1\n#x=2\n\n B= 3\nC\nbad key=1\nD =1\n") == {"A": "1", "B": " 3", "C": None}
+
+
+# --- never a traceback ------------------------------------------------------------------------------
+
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=12))
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=8,
+)
+_keys = st.sampled_from(
+    [
+        "image",
+        "ports",
+        "environment",
+        "env_file",
+        "mem_limit",
+        "mem_reservation",
+        "cpu_shares",
+        "logging",
+        "log_driver",
+        "log_opt",
+        "build",
+    ]
+)
+_service = st.dictionaries(_keys, _values, max_size=5)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    version=st.sampled_from(["2", "3", None]),
+    services=st.dictionaries(st.text(min_size=1, max_size=6), _service, max_size=3),
+)
+def test_load_project_raises_only_invalid_input(tmp_path: Path, version: str | None, services: dict[str, Any]) -> None:
+    import yaml
+
+    data: dict[str, Any] = {"services": services}
+    if version is not None:
+        data["version"] = version
+    (tmp_path / "c.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    try:
+        project = load_project(tmp_path, files=["c.yml"], env={})
+    except InvalidInput as exc:
+        assert str(tmp_path) in exc.message or "service" in exc.message or "port" in exc.message
+        return
+    if version is not None:
+        assert set(project.services) == {str(k) for k in services}
+    for service in project.services.values():
+        assert all(isinstance(v, str) for v in service.environment.values())
