@@ -28,8 +28,7 @@ def doctor(
 ) -> None:
     """Check tools, ~/.ecs, credentials, compose files and ecs-params.yml before the runbook runs.
 
-    One line per check (ok / warn / fail) and, for each warn or fail, the fix. Exit 3 when any check
-    fails, 0 otherwise.
+    One line per check (ok / warn / fail) and, for each warn or fail, the fix. Exit 3 when any check fails, 0 otherwise.
     """
     from passecs import doctor as checks
     from passecs import output
