@@ -218,3 +218,37 @@ def _interrupt_group(process: object) -> None:
             return
         time.sleep(0.05)
     _kill_group(process)
+
+
+def spawn_detached(command: Command, log_path: str | os.PathLike[str]) -> int:
+    """Start ``command`` in the background, in a session of its own, and return its pid at once.
+
+    For long-lived helpers (the local AWS emulator) that must outlive this passecs process: stdin is
+    /dev/null, stdout and stderr go to ``log_path`` (appended), and the new session keeps a Ctrl-C in the
+    operator's terminal from reaching it. Stopping it is the caller's job (by pid).
+    """
+    import sh
+
+    env = command.child_env()
+    executable = resolve(command.program, env.get("PATH"))
+    if executable is None:
+        raise ToolNotFound(f"{command.program}: command not found", "install it or put it on PATH")
+    with open(os.devnull, "rb") as devnull, open(log_path, "ab") as log:
+        try:
+            proc = sh.Command(executable)(
+                *command.argv[1:],
+                _env=env,
+                _cwd=command.cwd,
+                _in=devnull,
+                _out=log,
+                _err_to_out=True,
+                _tty_in=False,
+                _tty_out=False,
+                _new_session=True,
+                _ok_code=list(range(256)),
+                _bg=True,
+                _bg_exc=False,
+            )
+        except sh.ForkException as exc:
+            raise ToolNotFound(f"{command.program}: cannot be started: {exc}", "check the file") from None
+    return int(proc.pid)
