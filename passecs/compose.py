@@ -440,6 +440,7 @@ class UpOutcome:
     task_definition: str | None
     replaced: list[str]
     dry_run: bool = False
+    kept_running: bool = False  # the task definition was unchanged and the running tasks were kept
 
     def endpoints(self) -> list[str]:
         return endpoint_lines(self.containers)
@@ -520,7 +521,7 @@ def up(
     output.progress(
         f"running: {len(containers)} container(s) in {len(tasks)} task(s) ({', '.join(tasks)}) on {_where(ctx, target)}"
     )
-    return UpOutcome(containers, report.task_definition, report.replaced_tasks)
+    return UpOutcome(containers, report.task_definition, report.replaced_tasks, kept_running=report.kept_running)
 
 
 @dataclass(frozen=True)

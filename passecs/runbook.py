@@ -1,0 +1,233 @@
+"""The whole runbook as one command: ``deploy`` (doctor -> iam ensure-role -> up -> summary) and ``plan``
+(the runbook's commands for this configuration, in order, as an operator would paste them).
+
+Each step reuses the service that owns it; this module only orders them, makes sure no call is made twice
+(the containers ``up`` has just checked are the summary: no further ps), and reports each step as
+``done`` or ``already in place``.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from passecs import output
+from passecs.context import Context
+from passecs.errors import InvalidInput
+from passecs.records import Container
+
+DONE = "done"
+IN_PLACE = "already in place"
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    name: str
+    outcome: str  # done | already in place
+    detail: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"step": self.name, "outcome": self.outcome, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class DeployReport:
+    cluster_config: str | None
+    steps: tuple[StepOutcome, ...]
+    containers: tuple[Container, ...] = ()
+    task_definition: str | None = None
+    endpoints: tuple[str, ...] = ()
+    logs_commands: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def changed(self) -> bool:
+        return any(step.outcome == DONE for step in self.steps if step.name != "doctor")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cluster_config": self.cluster_config,
+            "steps": [s.to_json() for s in self.steps],
+            "changed": self.changed,
+            "task_definition": self.task_definition,
+            "containers": [c.to_json() for c in self.containers],
+            "endpoints": list(self.endpoints),
+            "logs_commands": list(self.logs_commands),
+            "warnings": list(self.warnings),
+        }
+
+
+def logs_commands(cluster_config: str | None, containers: Sequence[Container]) -> list[str]:
+    """The exact ``passecs logs`` command for each service of the running task."""
+    services = list(dict.fromkeys(c.container for c in containers))
+    target = ["-c", cluster_config] if cluster_config else []
+    return [shlex.join(["passecs", "logs", service, *target]) for service in services]
+
+
+def _doctor(ctx: Context, cluster_config: str | None) -> tuple[StepOutcome, tuple[str, ...], str | None]:
+    """Offline doctor: stop on any fail (exit 3, every failure listed), keep the warnings for the report."""
+    from passecs import doctor
+
+    report = doctor.offline(ctx, doctor.Options(cluster_config=cluster_config))
+    failures = report.failures
+    warnings = tuple(f"{f.check}: {f.message}" for f in report.findings if f.status == "warn")
+    if failures:
+        for f in failures:
+            output.progress(f"fail  {f.check}: {f.message}\n      fix: {f.fix}")
+        raise InvalidInput(
+            f"deploy: doctor found {len(failures)} problem{'s' if len(failures) != 1 else ''}; nothing was changed",
+            "apply the fixes listed above (passecs doctor shows every check), then deploy again",
+        )
+    for line in warnings:
+        output.warning(line)
+    passed = sum(1 for f in report.findings if f.status == "ok")
+    region = report.cluster.region if report.cluster else None
+    return StepOutcome("doctor", DONE, f"{passed} checks ok, {len(warnings)} warnings"), warnings, region
+
+
+def deploy(
+    ctx: Context,
+    *,
+    cluster_config: str | None = None,
+    yes: bool = False,
+    create_log_groups: bool = False,
+    timeout: float = 900.0,
+) -> DeployReport:
+    """doctor -> iam ensure-role -> up -> summary; safe to repeat (a second run changes only the tasks)."""
+    from passecs import compose, guard, iam
+
+    # ask once, before anything changes (up would otherwise ask after the role was made)
+    guard.confirm(ctx, action="deploy", cluster_config=cluster_config, yes=yes)
+
+    steps: list[StepOutcome] = []
+    doctor_step, warnings, region = _doctor(ctx, cluster_config)
+    steps.append(doctor_step)
+    output.progress(f"[1/3] doctor: {doctor_step.detail}")
+
+    role = iam.ensure_role(ctx, region=region)
+    role_outcome = DONE if role.changed else IN_PLACE
+    steps.append(
+        StepOutcome(
+            "iam ensure-role",
+            role_outcome,
+            ", ".join(f"{s.name}: {s.outcome}" for s in role.steps) + (f" ({role.role_arn})" if role.role_arn else ""),
+        )
+    )
+    output.progress(f"[2/3] iam ensure-role {role.role_name}: {role_outcome}")
+
+    up = compose.up(ctx, cluster_config=cluster_config, yes=True, create_log_groups=create_log_groups, timeout=timeout)
+    if up.kept_running:
+        up_step = StepOutcome("up", IN_PLACE, f"task definition {up.task_definition} unchanged; tasks kept running")
+    elif up.replaced:
+        up_step = StepOutcome("up", DONE, f"replaced task(s) {', '.join(up.replaced)} with {up.task_definition}")
+    else:
+        up_step = StepOutcome("up", DONE, f"started {up.task_definition}")
+    steps.append(up_step)
+    output.progress(f"[3/3] up: {up_step.outcome} ({up_step.detail})")
+
+    return DeployReport(
+        cluster_config=cluster_config,
+        steps=tuple(steps),
+        containers=tuple(up.containers),
+        task_definition=up.task_definition,
+        endpoints=tuple(up.endpoints()),
+        logs_commands=tuple(logs_commands(cluster_config, up.containers)),
+        warnings=tuple(warnings) + tuple(role.warnings),
+    )
+
+
+def render_deploy(report: DeployReport) -> str:
+    from passecs.compose import render_ps
+
+    lines = [f"{s.name:<16} {s.outcome}" + (f"  ({s.detail})" if s.detail else "") for s in report.steps]
+    if not report.changed:
+        lines.append("nothing changed: everything was already in place")
+    if report.containers:
+        lines += ["", render_ps(list(report.containers))]
+    if report.endpoints:
+        lines += ["", "endpoints:", *(f"  {e}" for e in report.endpoints)]
+    if report.logs_commands:
+        lines += ["", "logs:", *(f"  {c}" for c in report.logs_commands)]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    title: str
+    commands: tuple[str, ...]
+
+
+def _profile_lines(ctx: Context) -> PlanStep:
+    from passecs.ecsfiles import read_profiles
+
+    profiles = read_profiles(ctx.ecs_dir)
+    name = profiles.default or "default"
+    first = shlex.join(["ecs-cli", "configure", "profile", "--profile-name", name])
+    # the keys stay in the operator's environment: the line names the variables, never their values
+    keys = ' --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY"'
+    state = "configured" if profiles.get(name) else "not configured yet"
+    return PlanStep(
+        f"ECS authentication profile '{name}' ({state})",
+        (first + keys, shlex.join(["ecs-cli", "configure", "profile", "default", "--profile-name", name])),
+    )
+
+
+def _cluster_lines(ctx: Context, cluster_config: str | None) -> tuple[PlanStep, str, str]:
+    from passecs import configure
+    from passecs.ecsfiles import read_cluster_configurations
+
+    configs = read_cluster_configurations(ctx.ecs_dir)
+    chosen = configs.get(cluster_config)
+    if chosen is not None:
+        name, cluster, region = chosen.name, chosen.cluster, chosen.region
+        launch_type = chosen.launch_type or "FARGATE"
+        state = "configured"
+    else:
+        name = cluster_config or "passdev"
+        cluster = name
+        region = ctx.env.get("AWS_REGION") or ctx.env.get("AWS_DEFAULT_REGION") or "us-east-1"
+        launch_type = "FARGATE"
+        state = "not configured yet"
+    commands = [configure.cluster_command("ecs-cli", name, cluster, region, launch_type).display()]
+    if cluster_config is None:
+        commands.append(configure.cluster_default_command("ecs-cli", name).display())
+    return PlanStep(f"ECS cluster configuration '{name}' ({state})", tuple(commands)), name, region
+
+
+def plan(ctx: Context, *, cluster_config: str | None = None, create_log_groups: bool = False) -> list[PlanStep]:
+    """The runbook's commands for this configuration, in order. Calls nothing, reads only local files."""
+    from passecs import compose, ecscli, iam
+
+    profile = _profile_lines(ctx)
+    cluster_step, name, region = _cluster_lines(ctx, cluster_config)
+    role_plan = iam.plan(ctx, region=region, cwd=ctx.project_dir)  # paths relative to the `cd` line
+    target = compose.resolve_target(ctx, cluster_config)
+    up = ecscli.compose_up("ecs-cli", target, create_log_groups=create_log_groups)
+    ps = ecscli.compose_ps("ecs-cli", target)
+    down = ecscli.compose_down("ecs-cli", target)
+    logs = 'ecs-cli logs --follow --task-id "$TASK_ID"'  # the runbook's own order
+    if cluster_config:
+        logs += " " + shlex.join(["--cluster-config", cluster_config])
+    return [
+        PlanStep("go to the project", (shlex.join(["cd", str(ctx.project_dir)]),)),
+        profile,
+        cluster_step,
+        PlanStep(f"ECS task execution role '{role_plan.role_name}'", tuple(role_plan.lines())),
+        PlanStep(f"deploy to '{name}' (replaces the project's running tasks)", (shlex.join(up),)),
+        PlanStep("read IPs and the task id", (shlex.join(ps),)),
+        PlanStep("follow the logs (TASK_ID: the id in the Name column of ps)", (logs,)),
+        PlanStep("stop and remove the containers", (shlex.join(down),)),
+    ]
+
+
+def render_plan(steps: Sequence[PlanStep]) -> str:
+    lines: list[str] = []
+    for number, step in enumerate(steps):
+        lines.append(f"# {number}. {step.title}" if number else f"# {step.title}")
+        lines.extend(step.commands)
+    return "\n".join(lines)
