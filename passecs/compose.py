@@ -17,6 +17,7 @@ from pathlib import Path
 
 from passecs import ecscli, guard, output, tools
 from passecs.context import Context
+from passecs.defaults import DEFAULT_COMPOSE_FILES, ECS_PARAMS_FILE
 from passecs.errors import CommandFailed, Interrupted, InvalidInput, ParseError, TimedOut
 from passecs.parse import (
     Event,
@@ -29,7 +30,6 @@ from passecs.parse import (
     parse_ps,
     unsupported_option,
 )
-from passecs.project import DEFAULT_COMPOSE_FILES, ECS_PARAMS_FILE, service_names
 from passecs.records import Container, Port
 from passecs.runner import Command, Result
 
@@ -465,6 +465,8 @@ def up(
 ) -> UpOutcome:
     """Start the project's task (replacing running ones when ecs-cli decides to), then prove it runs."""
     target = resolve_target(ctx, cluster_config, files)
+    from passecs.project import service_names  # YAML and the project model: only for up and logs
+
     services = service_names(ctx.project_dir, target.files)  # a broken compose file stops us here (exit 3)
     guard.confirm(ctx, action="up", cluster_config=cluster_config, yes=yes)
     backend = backend_for(ctx)
@@ -583,6 +585,8 @@ def logs(
     """Stream the logs of the project's newest running task (or ``task_id``), of one service or all."""
     target = resolve_target(ctx, cluster_config, files)
     if service is not None:
+        from passecs.project import service_names
+
         services = service_names(ctx.project_dir, target.files)
         if service not in services:
             raise InvalidInput(

@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from passecs import output
 from passecs.context import Context
-from passecs.ecsfiles import read_cluster_configurations
 from passecs.errors import Refused
 
 
@@ -19,6 +18,8 @@ def configuration_name(ctx: Context, cluster_config: str | None) -> str | None:
     """The cluster configuration a command targets: ``-c NAME``, else the default one of ~/.ecs/config."""
     if cluster_config:
         return cluster_config
+    from passecs.ecsfiles import read_cluster_configurations  # YAML: only when there is no -c
+
     return read_cluster_configurations(ctx.ecs_dir).default
 
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from passecs.defaults import DEFAULT_COMPOSE_FILES as DEFAULT_COMPOSE_FILES  # noqa: PLC0414 - re-exported
+from passecs.defaults import ECS_PARAMS_FILE as ECS_PARAMS_FILE  # noqa: PLC0414 - re-exported
 from passecs.errors import InvalidInput
 
-DEFAULT_COMPOSE_FILES = ("docker-compose.yml", "docker-compose-ecs.yml")
-ECS_PARAMS_FILE = "ecs-params.yml"
 DOTENV_FILE = ".env"
 
 MIB = 1024 * 1024

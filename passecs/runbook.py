@@ -70,7 +70,7 @@ def _doctor(ctx: Context, cluster_config: str | None) -> tuple[StepOutcome, tupl
     """Offline doctor: stop on any fail (exit 3, every failure listed), keep the warnings for the report."""
     from passecs import doctor
 
-    report = doctor.offline(ctx, doctor.Options(cluster_config=cluster_config))
+    report = doctor.offline(ctx, doctor.Options(cluster_config=cluster_config, versions=False))
     failures = report.failures
     warnings = tuple(f"{f.check}: {f.message}" for f in report.findings if f.status == "warn")
     if failures:
