@@ -309,6 +309,8 @@ def serve(
     """Apply the adjustments and serve moto on ``host:port`` until SIGTERM or SIGINT."""
     if host not in LOOPBACK:
         raise InvalidInput(f"--host {host}: the emulator listens on loopback only", "use --host 127.0.0.1")
+    # the runbook attaches AWS's managed AmazonECSTaskExecutionRolePolicy: moto knows it only when asked
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     import logging
 
     from moto.moto_server.werkzeug_app import (
