@@ -6,6 +6,7 @@ the user, whatever happens below.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -58,6 +59,23 @@ def global_options(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            "--backend",
+            metavar="ecs-cli|aws",
+            help="Run the compose steps through ecs-cli, or through the aws CLI alone. [env: PASSECS_BACKEND]",
+            show_default="ecs-cli when it is installed, else aws",
+        ),
+    ] = None,
+    local: Annotated[
+        bool,
+        typer.Option(
+            "--local",
+            help="Work against the local AWS emulator (started if needed; see 'passecs local'): "
+            "no AWS account, a private ~/.ecs, the runbook's clusters and network created on first use.",
+        ),
+    ] = False,
 ) -> None:
     project = project_dir.expanduser()
     if not project.is_dir():
@@ -72,7 +90,49 @@ def global_options(
         env_path = candidate if candidate.is_file() else None
     if env_path is not None:
         load_env_file(env_path)
-    ctx.obj = Context(project_dir=project, env_file=env_path, dry_run=dry_run, verbose=verbose)
+    chosen, defaulted = _choose_backend(backend, local)
+    if local and ctx.invoked_subcommand != "local" and not _asks_for_help(ctx):
+        from passecs import local as rehearsal
+
+        rehearsal.activate()
+    ctx.obj = Context(
+        project_dir=project,
+        env_file=env_path,
+        dry_run=dry_run,
+        verbose=verbose,
+        backend=chosen,
+        backend_defaulted=defaulted,
+        local=local,
+    )
+
+
+BACKENDS = ("ecs-cli", "aws")
+
+
+def _choose_backend(option: str | None, local: bool) -> tuple[str, bool]:
+    """--backend, else PASSECS_BACKEND, else ecs-cli when installed, else aws (defaulted: say so)."""
+    from passecs import tools
+
+    if option is not None and option not in BACKENDS:
+        raise UsageError(f"--backend {option}: must be ecs-cli or aws", "e.g. --backend aws")
+    chosen = option or os.environ.get("PASSECS_BACKEND", "").strip() or None
+    if chosen is not None and chosen not in BACKENDS:
+        raise InvalidInput(f"PASSECS_BACKEND={chosen}: must be ecs-cli or aws", "set PASSECS_BACKEND=aws or unset it")
+    if local:
+        if chosen == "ecs-cli":
+            raise UsageError(
+                "--local works with the aws backend only: ecs-cli cannot be pointed at the local emulator",
+                "drop --backend ecs-cli (or PASSECS_BACKEND) for the rehearsal",
+            )
+        return "aws", False
+    if chosen is not None:
+        return chosen, False
+    return ("ecs-cli", False) if tools.find(tools.ECS_CLI) else ("aws", True)
+
+
+def _asks_for_help(ctx: typer.Context) -> bool:
+    words = [*getattr(ctx, "protected_args", []), *ctx.args]
+    return any(word in ("--help", "-h") for word in words)
 
 
 def _register_commands() -> None:

@@ -331,9 +331,12 @@ def _wait(
                     stopped = [
                         f"{c.get('name')}: {c.get('reason')}" for c in task.get("containers") or [] if c.get("reason")
                     ]
+                    fix = "see `passecs ps --all` and the task's logs; fix the cause and run up again"
+                    if "log group does not exist" in str(reason):
+                        fix = "create the log groups the compose files name: up (or deploy) --create-log-groups"
                     raise CommandFailed(
                         f"task {task_id(str(task.get('taskArn')))} stopped instead of running: {reason}",
-                        "see `passecs ps --all` and the task's logs; fix the cause and run up again",
+                        fix,
                         detail="\n".join(stopped) or None,
                     )
         if len(tasks) == len(arns) and all(t.get("lastStatus") == until for t in tasks):

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from passecs import ecscli, guard, output, tools
 from passecs.context import Context
@@ -32,6 +33,9 @@ from passecs.parse import (
 )
 from passecs.records import Container, Port
 from passecs.runner import Command, Result
+
+if TYPE_CHECKING:
+    from passecs.awsbackend import Target as AwsTarget
 
 DEFAULT_UP_TIMEOUT = 900.0
 
@@ -193,6 +197,7 @@ class UpReport:
     failures: list[str] = field(default_factory=list)
     kept_running: bool = False  # tasks ran already and ecs-cli left them alone (same task definition)
     stopped_tasks: list[str] = field(default_factory=list)  # task ids stopped by down
+    containers: list[Container] | None = None  # the backend's own view after up, when it has one
 
 
 class Progress:
@@ -418,8 +423,121 @@ class EcsCliBackend:
             raise _failure(result, "ecs-cli logs", errors)
 
 
-def backend_for(ctx: Context) -> EcsCliBackend:
-    """The backend that carries out compose commands (only ecs-cli for now)."""
+class AwsBackend:
+    """Carries out the compose lifecycle through the aws CLI alone (:mod:`passecs.awsbackend`): the same
+    task-definition family and task group as ecs-cli, so either backend sees and stops the other's tasks."""
+
+    name = "aws"
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        # ecs-cli's own interval against AWS; the local emulator moves a step every 0.3 s
+        self.poll = 0.3 if ctx.local else 6.0
+
+    def target(self, compose_target: ecscli.ComposeTarget) -> AwsTarget:
+        from passecs import awsbackend
+        from passecs.ecsfiles import read_cluster_configurations
+
+        configs = read_cluster_configurations(self.ctx.ecs_dir)
+        chosen = configs.get(compose_target.cluster_config)
+        if chosen is None:
+            name = compose_target.cluster_config or "(default)"
+            raise InvalidInput(
+                f"cluster configuration {name} not found in {self.ctx.ecs_dir / 'config'}",
+                "create it with 'passecs configure cluster NAME --cluster CLUSTER --region R --default'",
+            )
+        return awsbackend.Target.from_configuration(chosen)
+
+    def ps(
+        self, target: ecscli.ComposeTarget, *, all_tasks: bool = False, timeout: float | None = None
+    ) -> list[Container]:
+        from passecs import awsbackend
+
+        return awsbackend.ps(
+            self.ctx, self.target(target), target.project_name, all_tasks=all_tasks, warn=output.warning
+        )
+
+    def up(
+        self,
+        target: ecscli.ComposeTarget,
+        *,
+        create_log_groups: bool = False,
+        force_update: bool = False,
+        timeout: float | None = None,
+    ) -> UpReport:
+        from passecs import awsbackend
+        from passecs.project import load_project
+
+        project = load_project(self.ctx.project_dir, list(target.files), self.ctx.env, target.ecs_params)
+        result = awsbackend.up(
+            self.ctx,
+            project,
+            self.target(target),
+            target.project_name,
+            create_log_groups_first=create_log_groups,
+            force_update=force_update,
+            timeout=timeout if timeout is not None else DEFAULT_UP_TIMEOUT,
+            poll_interval=self.poll,
+            on_progress=output.progress,
+            warn=output.warning,
+        )
+        return UpReport(
+            task_definition=result.task_definition,
+            started_tasks=result.started_tasks,
+            replaced_tasks=result.replaced_tasks,
+            kept_running=result.kept_running,
+            containers=None if self.ctx.dry_run else result.containers,
+        )
+
+    def down(self, target: ecscli.ComposeTarget, *, timeout: float | None = None) -> UpReport:
+        from passecs import awsbackend
+
+        stopped = awsbackend.down(
+            self.ctx,
+            self.target(target),
+            target.project_name,
+            timeout=timeout if timeout is not None else 600.0,
+            poll_interval=self.poll,
+            on_progress=output.progress,
+        )
+        return UpReport(stopped_tasks=stopped)
+
+    def logs(
+        self,
+        target: ecscli.ComposeTarget,
+        *,
+        task_id: str,
+        container: str | None = None,
+        follow: bool = False,
+        since: int | None = None,
+        timestamps: bool = False,
+        sink: Callable[[str], None] = output.result,
+    ) -> None:
+        from passecs import awsbackend
+
+        awsbackend.logs(
+            self.ctx,
+            self.target(target),
+            target.project_name,
+            sink=sink,
+            service=container,
+            task=task_id,
+            follow=follow,
+            since_minutes=since,
+            timestamps=timestamps,
+            poll_interval=min(self.poll * 3, 2.0),
+        )
+
+
+Backend = EcsCliBackend | AwsBackend
+
+
+def backend_for(ctx: Context) -> Backend:
+    """The backend chosen by --backend / PASSECS_BACKEND (ecs-cli when installed, else aws)."""
+    if ctx.backend == "aws":
+        if ctx.backend_defaulted:
+            output.notice("ecs-cli not found: using the aws backend (choose with --backend or PASSECS_BACKEND)")
+        return AwsBackend(ctx)
     return EcsCliBackend(ctx)
 
 
@@ -502,7 +620,12 @@ def up(
     if report.kept_running:
         output.notice("the task definition is unchanged: the running task(s) were kept (--force-update replaces them)")
 
-    containers = backend.ps(target, timeout=_remaining(deadline, timeout, "checking the containers"))
+    # the aws backend has just described the tasks it waited for: that is the check, no second ps
+    containers = (
+        report.containers
+        if report.containers is not None
+        else backend.ps(target, timeout=_remaining(deadline, timeout, "checking the containers"))
+    )
     problems = list(dict.fromkeys(report.failures))
     if not containers and not problems:
         problems.append(f"no task of project '{target.project_name}' is running after up")

@@ -44,6 +44,11 @@ class Context:
     verbose: bool = False
     runner: Runner = run
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # how compose steps run: "ecs-cli" (the runbook's own tool) or "aws" (the aws CLI alone)
+    backend: str = "ecs-cli"
+    # True when nobody chose the backend and ecs-cli was not found: say so once, where it matters
+    backend_defaulted: bool = False
+    local: bool = False  # --local: against the local AWS emulator
 
     @property
     def env(self) -> Mapping[str, str]:

@@ -899,6 +899,9 @@ def tool_versions(ctx: Context, versions: bool = True) -> list[Finding]:
         path = tools.find(tool, ctx.env)
         version = None
         advice = ""
+        if path is None and tool == tools.ECS_CLI and ctx.backend == "aws":
+            findings.append(ok(tool, "ecs-cli not found; not needed with the aws backend"))
+            continue
         if path is None:
             try:
                 tools.require(tool, ctx.env)

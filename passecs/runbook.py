@@ -101,6 +101,10 @@ def deploy(
     # ask once, before anything changes (up would otherwise ask after the role was made)
     guard.confirm(ctx, action="deploy", cluster_config=cluster_config, yes=yes)
 
+    if ctx.local and not create_log_groups:
+        # the rehearsal's log groups live only in the emulator: create them, as the runbook's first up did
+        output.notice("local rehearsal: creating the CloudWatch log groups (--create-log-groups)")
+        create_log_groups = True
     steps: list[StepOutcome] = []
     doctor_step, warnings, region = _doctor(ctx, cluster_config)
     steps.append(doctor_step)
@@ -207,6 +211,14 @@ def plan(ctx: Context, *, cluster_config: str | None = None, create_log_groups: 
     cluster_step, name, region = _cluster_lines(ctx, cluster_config)
     role_plan = iam.plan(ctx, region=region, cwd=ctx.project_dir)  # paths relative to the `cd` line
     target = compose.resolve_target(ctx, cluster_config)
+    head = [
+        PlanStep("go to the project", (shlex.join(["cd", str(ctx.project_dir)]),)),
+        profile,
+        cluster_step,
+        PlanStep(f"ECS task execution role '{role_plan.role_name}'", tuple(role_plan.lines())),
+    ]
+    if ctx.backend == "aws":
+        return head + _aws_compose_steps(ctx, target, name, region, create_log_groups)
     up = ecscli.compose_up("ecs-cli", target, create_log_groups=create_log_groups)
     ps = ecscli.compose_ps("ecs-cli", target)
     down = ecscli.compose_down("ecs-cli", target)
@@ -214,14 +226,75 @@ def plan(ctx: Context, *, cluster_config: str | None = None, create_log_groups: 
     if cluster_config:
         logs += " " + shlex.join(["--cluster-config", cluster_config])
     return [
-        PlanStep("go to the project", (shlex.join(["cd", str(ctx.project_dir)]),)),
-        profile,
-        cluster_step,
-        PlanStep(f"ECS task execution role '{role_plan.role_name}'", tuple(role_plan.lines())),
+        *head,
         PlanStep(f"deploy to '{name}' (replaces the project's running tasks)", (shlex.join(up),)),
         PlanStep("read IPs and the task id", (shlex.join(ps),)),
         PlanStep("follow the logs (TASK_ID: the id in the Name column of ps)", (logs,)),
         PlanStep("stop and remove the containers", (shlex.join(down),)),
+    ]
+
+
+def _aws_compose_steps(
+    ctx: Context, target: Any, name: str, region: str, create_log_groups: bool
+) -> list[PlanStep]:
+    """The compose steps as the aws backend runs them: the task definition ecs-cli would register, a task
+    started in ecs-cli's group (so either tool sees it), then ps, logs and stop through the aws CLI."""
+    import json
+
+    from passecs import awsbackend
+    from passecs.awscli import aws_call
+    from passecs.ecsfiles import read_cluster_configurations
+    from passecs.project import load_project
+    from passecs.taskdef import build_task_definition
+
+    chosen = read_cluster_configurations(ctx.ecs_dir).get(target.cluster_config)
+    cluster = chosen.cluster if chosen is not None else name
+    launch_type = (chosen.launch_type if chosen is not None else "") or "FARGATE"
+    project = load_project(ctx.project_dir, list(target.files), ctx.env, target.ecs_params)
+    family = target.project_name
+    definition = build_task_definition(project, family, launch_type=launch_type)
+
+    def line(service: str, operation: str, *args: str) -> str:
+        return aws_call(service, operation, *args, region=region).command().display()
+
+    deploy: list[str] = []
+    if create_log_groups:
+        groups = sorted(
+            {
+                str(c["logConfiguration"]["options"]["awslogs-group"])
+                for c in definition.get("containerDefinitions", [])
+                if (c.get("logConfiguration") or {}).get("logDriver") == "awslogs"
+            }
+        )
+        deploy += [line("logs", "create-log-group", "--log-group-name", g) for g in groups]
+    deploy.append(line("ecs", "register-task-definition", "--cli-input-json", json.dumps(definition)))
+    run = ["--cluster", cluster, "--task-definition", family, "--count", "1", "--group", f"task:{family}"]
+    run += ["--launch-type", launch_type]
+    network = awsbackend.network_from_project(project)
+    if definition.get("networkMode") == "awsvpc" and network is not None:
+        run += ["--network-configuration", json.dumps(network.to_api())]
+    deploy.append(line("ecs", "run-task", *run))
+    ps = [
+        line("ecs", "list-tasks", "--cluster", cluster, "--family", family, "--desired-status", "RUNNING"),
+        line("ecs", "describe-tasks", "--cluster", cluster, "--tasks", "TASK_ARN").replace(
+            "TASK_ARN", '"$TASK_ARN"'
+        ),
+    ]
+    logs = []
+    for container in definition.get("containerDefinitions", []):
+        options = (container.get("logConfiguration") or {}).get("options") or {}
+        if options.get("awslogs-group") and options.get("awslogs-stream-prefix"):
+            stream = f"{options['awslogs-stream-prefix']}/{container['name']}/TASK_ID"
+            logs.append(
+                line("logs", "get-log-events", "--log-group-name", str(options["awslogs-group"]),
+                     "--log-stream-name", stream).replace("/TASK_ID", '/"$TASK_ID"')
+            )  # fmt: skip
+    stop = line("ecs", "stop-task", "--cluster", cluster, "--task", "TASK_ARN").replace("TASK_ARN", '"$TASK_ARN"')
+    return [
+        PlanStep(f"deploy to '{name}' through the aws CLI (stop the project's running tasks first)", tuple(deploy)),
+        PlanStep("list the tasks and read IPs (TASK_ARN: from list-tasks)", tuple(ps)),
+        PlanStep("read the logs (TASK_ID: the last part of TASK_ARN)", tuple(logs)),
+        PlanStep("stop the task", (stop,)),
     ]
 
 

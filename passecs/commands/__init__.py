@@ -10,7 +10,7 @@ import typer
 
 
 def register_all(app: typer.Typer) -> None:
-    from passecs.commands import compose, configure, deploy, iam, runbook
+    from passecs.commands import compose, configure, deploy, iam, local, runbook
 
-    for module in (configure, iam, compose, runbook, deploy):
+    for module in (configure, iam, compose, runbook, deploy, local):
         module.register(app)
