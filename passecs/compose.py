@@ -357,6 +357,10 @@ class EcsCliBackend:
         timeout: float | None = None,
     ) -> UpReport:
         argv = ecscli.compose_up(self.exe, target, create_log_groups=create_log_groups, force_update=force_update)
+        return self._with_progress(argv, "ecs-cli compose up", timeout)
+
+    def _with_progress(self, argv: tuple[str, ...], what: str, timeout: float | None) -> UpReport:
+        """Run a lifecycle command, showing its progress live and remembering what went wrong."""
         report = UpReport()
         progress = Progress(report)
         try:
@@ -366,22 +370,11 @@ class EcsCliBackend:
         finally:
             progress.finish()
         if not result.ok:
-            raise _failure(result, "ecs-cli compose up")
+            raise _failure(result, what)
         return report
 
     def down(self, target: ecscli.ComposeTarget, *, timeout: float | None = None) -> UpReport:
-        argv = ecscli.compose_down(self.exe, target)
-        report = UpReport()
-        progress = Progress(report)
-        try:
-            result = self.ctx.execute(
-                self.command(argv), timeout=timeout, on_stdout=progress, on_stderr=output.progress
-            )
-        finally:
-            progress.finish()
-        if not result.ok:
-            raise _failure(result, "ecs-cli compose down")
-        return report
+        return self._with_progress(ecscli.compose_down(self.exe, target), "ecs-cli compose down", timeout)
 
     def logs(
         self,

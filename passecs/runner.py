@@ -100,6 +100,13 @@ def resolve(program: str, path: str | None = None) -> str | None:
     return shutil.which(program, path=path)
 
 
+def _executable(command: Command, env: Mapping[str, str]) -> str:
+    executable = resolve(command.program, env.get("PATH"))
+    if executable is None:
+        raise ToolNotFound(f"{command.program}: command not found", "install it or put it on PATH")
+    return executable
+
+
 class _Lines:
     """Collects a stream's text and hands each complete line to a sink as it arrives."""
 
@@ -132,10 +139,7 @@ def run(
     import sh  # the one place; imported lazily because it costs ~90 ms (asyncio)
 
     env = command.child_env()
-    executable = resolve(command.program, env.get("PATH"))
-    if executable is None:
-        raise ToolNotFound(f"{command.program}: command not found", "install it or put it on PATH")
-
+    executable = _executable(command, env)
     out, err = _Lines(on_stdout), _Lines(on_stderr)
     started = time.monotonic()
     with open(os.devnull, "rb") as devnull:
@@ -230,9 +234,7 @@ def spawn_detached(command: Command, log_path: str | os.PathLike[str]) -> int:
     import sh
 
     env = command.child_env()
-    executable = resolve(command.program, env.get("PATH"))
-    if executable is None:
-        raise ToolNotFound(f"{command.program}: command not found", "install it or put it on PATH")
+    executable = _executable(command, env)
     with open(os.devnull, "rb") as devnull, open(log_path, "ab") as log:
         try:
             proc = sh.Command(executable)(
