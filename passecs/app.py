@@ -127,6 +127,8 @@ def _choose_backend(option: str | None, local: bool) -> tuple[str, bool]:
         return "aws", False
     if chosen is not None:
         return chosen, False
+    if os.environ.get("PASSECS_ECS_CLI", "").strip():  # named on purpose: use it (and say so if it is missing)
+        return "ecs-cli", False
     return ("ecs-cli", False) if tools.find(tools.ECS_CLI) else ("aws", True)
 
 

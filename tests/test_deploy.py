@@ -119,7 +119,7 @@ def _runbook_commands() -> list[str]:
 
 
 def test_plan_is_the_runbook_for_the_live_configuration(cli, ecs_home: Path, project: Path) -> None:  # type: ignore[no-untyped-def]
-    out = cli("-C", str(project), "plan")
+    out = cli("-C", str(project), "--backend", "ecs-cli", "plan")  # the runbook's own tool
     assert out.code == 0, out.stderr
     lines = [line for line in out.stdout.splitlines() if not line.startswith("#")]
     runbook = _runbook_commands()
@@ -151,8 +151,8 @@ def test_plan_is_the_runbook_for_the_live_configuration(cli, ecs_home: Path, pro
 def test_plan_equals_deploy_dry_run_and_calls_nothing(
     cli, ecs_home: Path, project: Path, fake_ecs_cli: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    plan = cli("-C", str(project), "plan", "-c", "pass")
-    dry = cli("-C", str(project), "--dry-run", "deploy", "-c", "pass")
+    plan = cli("-C", str(project), "--backend", "ecs-cli", "plan", "-c", "pass")
+    dry = cli("-C", str(project), "--backend", "ecs-cli", "--dry-run", "deploy", "-c", "pass")
     assert plan.code == dry.code == 0
     assert plan.stdout == dry.stdout
     assert "--cluster-config pass" in plan.stdout
