@@ -286,8 +286,16 @@ def ps(
     ctx: Context, target: Target, project_name: str, *, all_tasks: bool = False, warn: Sink | None = None
 ) -> list[Container]:
     """The project's containers; with ``all_tasks`` the stopped tasks too (after the running ones)."""
+    return ps_with_tasks(ctx, target, project_name, all_tasks=all_tasks, warn=warn)[1]
+
+
+def ps_with_tasks(
+    ctx: Context, target: Target, project_name: str, *, all_tasks: bool = False, warn: Sink | None = None
+) -> tuple[list[dict[str, Any]], list[Container]]:
+    """:func:`ps`, and the described tasks behind it (so that an ``up`` right after need not list them again)."""
     desired = ("RUNNING", "STOPPED") if all_tasks else ("RUNNING",)
-    return _records(ctx, target, project_tasks(ctx, target, project_name, desired=desired), warn=warn)
+    tasks = project_tasks(ctx, target, project_name, desired=desired)
+    return tasks, _records(ctx, target, tasks, warn=warn)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -397,6 +405,7 @@ def up(
     poll_interval: float = DEFAULT_POLL_SECONDS,
     on_progress: Sink | None = None,
     warn: Sink | None = None,
+    running: Sequence[Mapping[str, Any]] | None = None,
 ) -> UpResult:
     """``ecs-cli compose up`` through aws: register when changed, (re)start the project's task, wait.
 
@@ -421,7 +430,8 @@ def up(
             "list subnets under run_params.network_configuration.awsvpc_configuration in ecs-params.yml",
         )
 
-    running = project_tasks(ctx, target, project_name)
+    # ``running``: the project's RUNNING tasks as the caller has just described them (saves two calls)
+    running = list(running) if running is not None else project_tasks(ctx, target, project_name)
     registered_def, registered = register_if_changed(ctx, target, definition)
     arn = str(registered_def.get("taskDefinitionArn", ""))
     revision = family_revision(arn)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from passecs import ecscli, guard, output, tools
 from passecs.context import Context
@@ -426,6 +426,8 @@ class AwsBackend:
         self.ctx = ctx
         # ecs-cli's own interval against AWS; the local emulator moves a step every 0.3 s
         self.poll = 0.3 if ctx.local else 6.0
+        # the running tasks the last ps described: up (which compose.up runs right after ps) reuses them
+        self._running: list[dict[str, Any]] | None = None
 
     def target(self, compose_target: ecscli.ComposeTarget) -> AwsTarget:
         from passecs import awsbackend
@@ -446,9 +448,11 @@ class AwsBackend:
     ) -> list[Container]:
         from passecs import awsbackend
 
-        return awsbackend.ps(
+        tasks, containers = awsbackend.ps_with_tasks(
             self.ctx, self.target(target), target.project_name, all_tasks=all_tasks, warn=output.warning
         )
+        self._running = None if all_tasks else tasks
+        return containers
 
     def up(
         self,
@@ -473,7 +477,9 @@ class AwsBackend:
             poll_interval=self.poll,
             on_progress=output.progress,
             warn=output.warning,
+            running=self._running,
         )
+        self._running = None
         return UpReport(
             task_definition=result.task_definition,
             started_tasks=result.started_tasks,

@@ -57,9 +57,14 @@ def test_the_whole_runbook_rehearsed_locally(cli, rehearsal: Path, home: Path, p
     assert logs.code == 0, logs.stderr
     assert "ember" in logs.stdout and "submission" not in logs.stdout
 
-    again = cli("--local", "deploy", "--yes", "--json")
+    again = cli("-v", "--local", "deploy", "--yes", "--json")
     assert again.code == 0, again.stderr
     assert json.loads(again.stdout)["changed"] is False
+    # no call twice where once would do: up reuses the tasks the "already running?" ps described
+    calls = [line for line in again.stderr.splitlines() if line.startswith("+ ")]
+    assert sum(" list-tasks " in c for c in calls) == 1, calls
+    assert sum(" describe-tasks " in c for c in calls) == 1, calls
+    assert not [c for c in calls if " run-task " in c or " register-task-definition " in c]
 
     down = cli("--local", "down", "--yes")
     assert down.code == 0, down.stderr
