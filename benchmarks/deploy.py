@@ -29,7 +29,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RECORDINGS = ROOT.parent / "shared" / "ecs-cli" / "recordings"
+RECORDINGS = ROOT / "tests" / "data" / "ecs-cli" / "recordings"
 FAKES = ROOT / "tests" / "fakes"
 SIDE_FILES = ("docker-compose.yml", "docker-compose-ecs.yml", "ecs-params.yml", ".env", "execution-assume-role.json")
 CONFIG = """version: v1

@@ -12,9 +12,10 @@ from typing import Annotated
 
 import typer
 
-from passecs import __version__, output
-from passecs.context import Context, load_env_file
-from passecs.errors import ExitCode, Interrupted, InvalidInput, PassecsError, UsageError
+from passecs import __version__
+from passecs.core import output
+from passecs.core.context import Context, load_env_file
+from passecs.core.errors import ExitCode, Interrupted, InvalidInput, PassecsError, UsageError
 
 try:  # typer >= 0.24 vendors click
     from typer._click import exceptions as click_exceptions
@@ -92,7 +93,7 @@ def global_options(
         load_env_file(env_path)
     chosen, defaulted = _choose_backend(backend, local)
     if local and ctx.invoked_subcommand != "local" and not _asks_for_help(ctx):
-        from passecs import local as rehearsal
+        from passecs.local import bootstrap as rehearsal
 
         rehearsal.activate()
     ctx.obj = Context(
@@ -111,7 +112,7 @@ BACKENDS = ("ecs-cli", "aws")
 
 def _choose_backend(option: str | None, local: bool) -> tuple[str, bool]:
     """--backend, else PASSECS_BACKEND, else ecs-cli when installed, else aws (defaulted: say so)."""
-    from passecs import tools
+    from passecs.core import tools
 
     if option is not None and option not in BACKENDS:
         raise UsageError(f"--backend {option}: must be ecs-cli or aws", "e.g. --backend aws")

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "ecs-cli"
+DATA = ROOT / "tests" / "data"
+SHARED = DATA / "ecs-cli"
 RECORDINGS = SHARED / "recordings"
 FAKES = Path(__file__).resolve().parent / "fakes"
 

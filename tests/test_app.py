@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, Outcome, write_executable
 
-from passecs import __version__, tools
-from passecs.context import Context, load_env_file
-from passecs.errors import CommandFailed, ExitCode, ToolNotFound
-from passecs.runner import Command, Result
+from passecs import __version__
+from passecs.core import tools
+from passecs.core.context import Context, load_env_file
+from passecs.core.errors import CommandFailed, ExitCode, ToolNotFound
+from passecs.core.runner import Command, Result
 
 
 def test_version_fast_path_and_typer_path_agree(cli) -> None:  # type: ignore[no-untyped-def]

@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from passecs import awsbackend, emulator
-from passecs.awsbackend import Target
-from passecs.context import Context
-from passecs.errors import CommandFailed, Interrupted, InvalidInput
-from passecs.project import load_project
+from passecs.backends.aws import backend as awsbackend
+from passecs.backends.aws.backend import Target
+from passecs.core.context import Context
+from passecs.core.errors import CommandFailed, Interrupted, InvalidInput
+from passecs.files.project import load_project
+from passecs.local import bootstrap, emulator
 from tests.conftest import _SCRUB, ROOT
 
 VENV_BIN = Path(__file__).resolve().parents[2] / "venv" / "bin"
@@ -80,10 +81,10 @@ TARGET = Target("pass", "us-east-1", "FARGATE")
 
 def prepare(ctx: Context) -> awsbackend.Network:
     """Cluster, network and the execution role (the runbook's iam step), as --local makes them."""
-    from passecs.iam import ensure_role
+    from passecs.runbook.iam import ensure_role
 
-    awsbackend.ensure_cluster(ctx, TARGET)
-    network = awsbackend.ensure_network(ctx, TARGET, "passecs-local", [p for ps in PORTS.values() for p in ps])
+    bootstrap.ensure_cluster(ctx, TARGET)
+    network = bootstrap.ensure_network(ctx, TARGET, "passecs-local", [p for ps in PORTS.values() for p in ps])
     ensure_role(ctx, region="us-east-1")
     return network
 

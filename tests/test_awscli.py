@@ -1,4 +1,4 @@
-"""passecs.awscli: argv builders, JSON parsers and the failure classifier on the recorded aws output, and
+"""passecs.backends.aws.calls: argv builders, JSON parsers and the failure classifier on the recorded aws output, and
 the run layer (retry, dry-run, masking) through a fake runner injected into Context."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from passecs import awscli
-from passecs.awscli import FailureKind
-from passecs.context import Context
-from passecs.errors import ExitCode, Interrupted, ParseError
-from passecs.runner import Command, Result
+from passecs.backends.aws import calls as awscli
+from passecs.backends.aws.calls import FailureKind
+from passecs.core.context import Context
+from passecs.core.errors import ExitCode, Interrupted, ParseError
+from passecs.core.runner import Command, Result
 from tests.conftest import SECRET_KEY, recording
 
 POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -429,7 +429,7 @@ def test_secrets_in_aws_messages_are_masked(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_missing_aws_is_tool_not_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from passecs.errors import ToolNotFound
+    from passecs.core.errors import ToolNotFound
 
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("PASSECS_AWS", raising=False)

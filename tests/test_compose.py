@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SECRET_KEY, SHARED, recording, write_executable
 
-from passecs import ecscli
-from passecs.errors import ExitCode
+from passecs.backends.ecscli import argv as ecscli
+from passecs.core.errors import ExitCode
 
 PASS_PORTS = {"8080", "61616", "61613", "80", "21", "8081", "5005"}
 COMPOSE_PREFIX = ["compose", "-f", "docker-compose.yml", "-f", "docker-compose-ecs.yml", "--project-name", "pass",

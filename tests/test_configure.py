@@ -1,4 +1,4 @@
-"""passecs.configure: builders, inputs, ecs-cli failures (injected runner), and the commands end to end
+"""passecs.runbook.configure: builders, inputs, ecs-cli failures (injected runner), and the commands end to end
 through the real process layer with the fake ecs-cli."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from passecs import configure
-from passecs.configure import Asker, Keys
-from passecs.context import Context
-from passecs.ecsfiles import backups
-from passecs.errors import CommandFailed, InvalidInput, Refused
-from passecs.runner import Command, Result
+from passecs.core.context import Context
+from passecs.core.errors import CommandFailed, InvalidInput, Refused
+from passecs.core.runner import Command, Result
+from passecs.files.ecs import backups
+from passecs.runbook import configure
+from passecs.runbook.configure import Asker, Keys
 from tests.conftest import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, recording, write_executable
 
 CREDENTIALS_03 = recording("03-cat-credentials")["out"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import RECORDINGS, ROOT, SECRET_KEY, MotoServer
 
-RUNBOOK = ROOT.parent / "shared" / "runbook" / "PASS-ECS-RUNBOOK.md"
+RUNBOOK = ROOT / "tests" / "data" / "runbook" / "PASS-ECS-RUNBOOK.md"
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from passecs import doctor
-from passecs.project import load_project
+from passecs.checks import doctor
+from passecs.files.project import load_project
 from tests.conftest import ACCESS_KEY, RECORDINGS, ROOT, SECRET_KEY, write_executable
 
 FIXTURES = ROOT / "fixtures" / "doctor"
@@ -471,7 +471,7 @@ def test_unknown_ecs_params_keys() -> None:
 
 
 def test_recorded_inputs_v37_and_nosubnet() -> None:
-    inputs = ROOT.parent / "shared" / "ecs-cli" / "inputs"
+    inputs = ROOT / "tests" / "data" / "ecs-cli" / "inputs"
     _, files = doctor.check_compose_files([inputs / "docker-compose-v37.yml"])
     assert doctor.check_compose_versions(files) == [
         doctor.fail(

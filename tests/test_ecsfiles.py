@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from passecs import ecsfiles
-from passecs.ecsfiles import Finding, validate_config_text, validate_credentials_text
-from passecs.errors import InvalidInput
+from passecs.core.errors import InvalidInput
+from passecs.files import ecs as ecsfiles
+from passecs.files.ecs import Finding, validate_config_text, validate_credentials_text
 from tests.conftest import ACCESS_KEY, RECORDINGS, ROOT, SECRET_KEY, SESSION_TOKEN
 
 FIXTURES = ROOT / "fixtures" / "ecsfiles"

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from passecs import emulator
+from passecs.local import emulator
 
 VENV_BIN = Path(__file__).resolve().parents[2] / "venv" / "bin"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import recording
 
-from passecs import guard
-from passecs.context import Context
-from passecs.errors import ExitCode, Refused
+from passecs.core.context import Context
+from passecs.core.errors import ExitCode, Refused
+from passecs.runbook import guard
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""passecs.iam without AWS: the trust-policy checks, the inputs (trust policy file, region, ecs-params
+"""passecs.runbook.iam without AWS: the trust-policy checks, the inputs (trust policy file, region, ecs-params
 cross-check), the dry-run plan, and ensure_role's exact call sequence through a fake runner."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from passecs import awscli, iam
-from passecs.context import Context
-from passecs.errors import CommandFailed, ExitCode, InvalidInput
+from passecs.backends.aws import calls as awscli
+from passecs.core.context import Context
+from passecs.core.errors import CommandFailed, ExitCode, InvalidInput
+from passecs.runbook import iam
 from tests.conftest import ROOT, recording, write_executable
 from tests.test_awscli import ACCESS_DENIED, THROTTLED, FakeRunner, Sleeps
 
@@ -213,7 +214,7 @@ def test_plan_is_the_runbooks_commands(home: Path, project: Path, monkeypatch: p
     monkeypatch.chdir(project)
     runner = FakeRunner([])
     plan = iam.plan(Context(project_dir=project, runner=runner, dry_run=True), region="us-east-1")
-    runbook = (ROOT.parent / "shared" / "runbook" / "PASS-ECS-RUNBOOK.md").read_text()
+    runbook = (ROOT / "tests" / "data" / "runbook" / "PASS-ECS-RUNBOOK.md").read_text()
     lines = plan.lines()
     assert len(lines) == 2
     for line, expected in zip(

@@ -18,7 +18,7 @@ def rehearsal(home: Path, project: Path, tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("PASSECS_STATE_DIR", str(state))
     monkeypatch.chdir(project)
     yield state
-    from passecs import emulator
+    from passecs.local import emulator
 
     emulator.stop(state)  # whatever a failing test left behind
 

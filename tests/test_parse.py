@@ -9,8 +9,7 @@ from conftest import FAKES, recording
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from passecs.errors import ParseError
-from passecs.parse import (
+from passecs.backends.ecscli.parse import (
     Event,
     LogStream,
     container_ref,
@@ -23,12 +22,13 @@ from passecs.parse import (
     parse_ps,
     unsupported_option,
 )
-from passecs.records import Container, Port
+from passecs.core.errors import ParseError
+from passecs.core.records import Container, Port
 
 sys.path.insert(0, str(FAKES))
 from ecs_cli.compose import _go_quote
 
-# every recorded compose up / down / ps / logs / error output (ids from ../shared/ecs-cli/README.md)
+# every recorded compose up / down / ps / logs / error output (ids from tests/data/ecs-cli/README.md)
 COMPOSE_LOG_RECORDINGS = [
     "42-compose-up-default-passdev",
     "43-compose-up-create-log-groups-pass",

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from passecs.errors import InvalidInput
-from passecs.project import (
+from passecs.core.errors import InvalidInput
+from passecs.files.project import (
     LogConfig,
     PortMapping,
     expand_env,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SECRET_KEY, SESSION_TOKEN, write_executable
 
-from passecs.errors import ExitCode, TimedOut, ToolNotFound
-from passecs.runner import Command, mask, run
+from passecs.core.errors import ExitCode, TimedOut, ToolNotFound
+from passecs.core.runner import Command, mask, run
 
 
 def test_success_keeps_stdout_stderr_and_exit_code(bin_dir: Path) -> None:
@@ -180,9 +180,9 @@ def test_ctrl_c_stops_the_child_and_exits_130(tmp_path: Path) -> None:
             f"""
             import sys
             sys.path.insert(0, {str(ROOT)!r})
-            from passecs import output
-            from passecs.errors import PassecsError
-            from passecs.runner import Command, run
+            from passecs.core import output
+            from passecs.core.errors import PassecsError
+            from passecs.core.runner import Command, run
             try:
                 run(Command((sys.executable, "-c",
                     "import os, time; open({str(marker)!r}, 'w').write(str(os.getpid())); time.sleep(60)")))

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from passecs.errors import InvalidInput
-from passecs.project import load_project
-from passecs.taskdef import build_task_definition, differs, normalize
+from passecs.backends.aws.taskdef import build_task_definition, differs, normalize
+from passecs.core.errors import InvalidInput
+from passecs.files.project import load_project
 from tests.conftest import SHARED, recording
 
 INPUTS = SHARED / "inputs"

@@ -10,7 +10,7 @@ import typer
 
 
 def register_all(app: typer.Typer) -> None:
-    from passecs.commands import compose, configure, deploy, iam, local, runbook
+    from passecs.commands import compose, configure, deploy, doctor, iam, local
 
-    for module in (configure, iam, compose, runbook, deploy, local):
+    for module in (configure, iam, compose, doctor, deploy, local):
         module.register(app)

@@ -1,5 +1,5 @@
 """``passecs up``, ``ps``, ``logs`` and ``down``: the runbook's compose steps (thin: options in, one service
-call, result out; the work is in :mod:`passecs.compose`)."""
+call, result out; the work is in :mod:`passecs.runbook.compose`)."""
 
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ def up(
     files: FilesOption = None,
 ) -> None:
     """Start the containers on ECS (replacing running ones), check they all run, print their endpoints."""
-    from passecs import compose, output
-    from passecs.errors import UsageError
+    from passecs.core import output
+    from passecs.core.errors import UsageError
+    from passecs.runbook import compose
 
     if timeout <= 0:
         raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds", "e.g. --timeout 900")
@@ -63,7 +64,8 @@ def ps(
     files: FilesOption = None,
 ) -> None:
     """List the project's containers: task, state, ports and IPs, task definition, health."""
-    from passecs import compose, output
+    from passecs.core import output
+    from passecs.runbook import compose
 
     containers = compose.ps(context(ctx), cluster_config=cluster_config, files=files, all_tasks=all_tasks)
     if as_json:
@@ -90,7 +92,7 @@ def logs(
     files: FilesOption = None,
 ) -> None:
     """Print the containers' logs (CloudWatch), finding the task itself."""
-    from passecs import compose
+    from passecs.runbook import compose
 
     compose.logs(
         context(ctx),
@@ -111,7 +113,8 @@ def down(
     files: FilesOption = None,
 ) -> None:
     """Stop the project's containers on ECS and check that none is left."""
-    from passecs import compose, output
+    from passecs.core import output
+    from passecs.runbook import compose
 
     outcome = compose.down(context(ctx), cluster_config=cluster_config, files=files, yes=yes)
     if outcome.summary():

@@ -1,6 +1,6 @@
 """``passecs configure profile|cluster|default`` and ``passecs config show|validate``.
 
-Thin: options in, one call into passecs.configure, output out. No option takes a secret: keys come from
+Thin: options in, one call into passecs.runbook.configure, output out. No option takes a secret: keys come from
 the environment or .env, or a hidden prompt on a terminal.
 """
 
@@ -14,13 +14,13 @@ import typer
 from passecs.commands import options
 
 if TYPE_CHECKING:
-    from passecs.configure import Asker
+    from passecs.runbook.configure import Asker
 
 DefaultOption = Annotated[bool, typer.Option("--default", help="Also make it the default.")]
 
 
 def _asker() -> Asker:
-    from passecs.configure import Asker
+    from passecs.runbook.configure import Asker
 
     def secret(question: str) -> str:
         return str(typer.prompt(question, hide_input=True, default="", show_default=False, err=True))
@@ -49,7 +49,8 @@ def profile(
     The keys are AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and, if set, AWS_SESSION_TOKEN; on a terminal a
     missing one is asked for with hidden input. They reach ecs-cli through its environment, never its
     command line. Replacing a profile that has other keys needs confirmation or --yes."""
-    from passecs import configure, output
+    from passecs.core import output
+    from passecs.runbook import configure
 
     c = options.context(ctx)
     outcome = configure.configure_profile(c, name, make_default=default, yes=yes, asker=_asker())
@@ -68,7 +69,8 @@ def cluster(
     yes: options.YesOption = False,
 ) -> None:
     """Store a cluster configuration in ~/.ecs/config. Replacing different values needs confirmation or --yes."""
-    from passecs import configure, output
+    from passecs.core import output
+    from passecs.runbook import configure
 
     c = options.context(ctx)
     outcome = configure.configure_cluster(
@@ -89,7 +91,8 @@ def default_(
     name: Annotated[str, typer.Argument(help="An existing cluster configuration.")],
 ) -> None:
     """Make a cluster configuration the default one (commands without -c then target it)."""
-    from passecs import configure, output
+    from passecs.core import output
+    from passecs.runbook import configure
 
     c = options.context(ctx)
     outcome = configure.configure_default(c, name)
@@ -98,7 +101,8 @@ def default_(
 
 def show(ctx: typer.Context, json: options.JsonOption = False) -> None:
     """Show the cluster configurations and profiles (access key ids masked; never a secret or token)."""
-    from passecs import configure, output
+    from passecs.core import output
+    from passecs.runbook import configure
 
     data = configure.show(options.context(ctx))
     if json:
@@ -111,9 +115,10 @@ def validate(ctx: typer.Context, json: options.JsonOption = False) -> None:
     """Check ~/.ecs/config and ~/.ecs/credentials: every finding with file, line, key and fix.
 
     Exit 3 when any finding is an error, 0 when there are only warnings or none."""
-    from passecs import configure, output
-    from passecs.ecsfiles import display_path
-    from passecs.errors import InvalidInput
+    from passecs.core import output
+    from passecs.core.errors import InvalidInput
+    from passecs.files.ecs import display_path
+    from passecs.runbook import configure
 
     c = options.context(ctx)
     findings = configure.validate(c)

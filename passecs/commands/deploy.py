@@ -33,8 +33,9 @@ def deploy(
     Each step says 'done' or 'already in place'; a second deploy changes nothing but the tasks up replaces.
     With --dry-run (global option) it prints the plan instead.
     """
-    from passecs import output, runbook
-    from passecs.errors import UsageError
+    from passecs.core import output
+    from passecs.core.errors import UsageError
+    from passecs.runbook import deploy as runbook
 
     c = context(ctx)
     if c.dry_run:
@@ -62,7 +63,8 @@ def plan(
 
     The same as 'passecs --dry-run deploy'. Reads only local files; calls nothing.
     """
-    from passecs import output, runbook
+    from passecs.core import output
+    from passecs.runbook import deploy as runbook
 
     steps = runbook.plan(context(ctx), cluster_config=cluster_config, create_log_groups=create_log_groups)
     output.result(runbook.render_plan(steps))

@@ -8,7 +8,7 @@ import typer
 
 from passecs.commands import options
 
-ROLE_NAME_DEFAULT = "ecsExecutionRole"  # = passecs.iam.DEFAULT_ROLE_NAME (not imported: keeps --help light)
+ROLE_NAME_DEFAULT = "ecsExecutionRole"  # = passecs.files.defaults.DEFAULT_ROLE_NAME (not imported: keeps --help light)
 
 iam_app = typer.Typer(
     name="iam",
@@ -41,7 +41,8 @@ def ensure_role(
 
     With --dry-run: prints the runbook's aws commands, in order, and calls nothing.
     """
-    from passecs import iam, output
+    from passecs.core import output
+    from passecs.runbook import iam
 
     context = options.context(ctx)
     prepared = iam.prepare(context, role_name, region)

@@ -19,13 +19,14 @@ def register(app: typer.Typer) -> None:
 @local_app.command("up")
 def up(json_output: JsonOption = False) -> None:
     """Start the emulator in the background on a free 127.0.0.1 port (or say where it already runs)."""
-    from passecs import emulator, output
+    from passecs.core import output
+    from passecs.local import emulator
 
     directory = emulator.state_dir()
     was = emulator.status(directory)
     state = emulator.start(directory)
     if not was.running:
-        from passecs import local
+        from passecs.local import bootstrap as local
 
         local.forget(directory)  # a new emulator holds nothing yet
     if json_output:
@@ -39,7 +40,9 @@ def up(json_output: JsonOption = False) -> None:
 @local_app.command("down")
 def down(json_output: JsonOption = False) -> None:
     """Stop the emulator (everything created in it goes with it)."""
-    from passecs import emulator, local, output
+    from passecs.core import output
+    from passecs.local import bootstrap as local
+    from passecs.local import emulator
 
     directory = emulator.state_dir()
     stopped = emulator.stop(directory)
@@ -53,7 +56,8 @@ def down(json_output: JsonOption = False) -> None:
 @local_app.command("status")
 def status(json_output: JsonOption = False) -> None:
     """Say whether the emulator runs, and where."""
-    from passecs import emulator, output
+    from passecs.core import output
+    from passecs.local import emulator
 
     current = emulator.status()
     if json_output:

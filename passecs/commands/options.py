@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from passecs.context import Context
+from passecs.core.context import Context
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document for machines.")]
 YesOption = Annotated[

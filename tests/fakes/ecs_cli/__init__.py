@@ -1,4 +1,4 @@
-"""A fake ``ecs-cli`` for tests, made from the recordings of the real one (../shared/ecs-cli/).
+"""A fake ``ecs-cli`` for tests, made from the recordings of the real one (tests/data/ecs-cli/).
 
 ``main(argv)`` dispatches like ecs-cli 1.21.0: ``configure ...`` to :mod:`ecs_cli.configure`,
 ``compose ...``, ``logs`` and ``ps`` to :mod:`ecs_cli.compose`. Only the standard library (and PyYAML

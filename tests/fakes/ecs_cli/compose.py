@@ -1,5 +1,5 @@
 """The fake ``ecs-cli compose up|ps|down``, ``ecs-cli logs`` and ``ecs-cli ps``, made from recordings 42-60 and
-71-88 of the real ecs-cli 1.21.0 (../shared/ecs-cli/recordings, SPEC.md §3-§6).
+71-88 of the real ecs-cli 1.21.0 (tests/data/ecs-cli/recordings, SPEC.md §3-§6).
 
 It prints the same logfmt lines (through a pipe: ``time="…" level=… msg="…" key=value``, fields sorted, values
 bare or Go-%q-quoted), the same ps table (Go tabwriter layout) and the same errors and exit codes. Tasks live

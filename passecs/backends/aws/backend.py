@@ -1,0 +1,759 @@
+"""The compose lifecycle (up, ps, logs, down) through the aws CLI alone, as ecs-cli does it.
+
+Tasks are started the way ``ecs-cli compose up`` starts them (family = project name, ``group`` =
+``task:<project>``), so either backend lists and stops the other's tasks; ps returns the same
+:class:`passecs.core.records.Container` records as the ecs-cli backend's ps (ports from the task definition's
+port mappings for awsvpc tasks, the public IP of a running Fargate task's network interface, else its
+private IP, no address while PENDING/PROVISIONING).
+
+Every aws call goes through :mod:`passecs.backends.aws.calls` (``ctx.execute``: ``--dry-run``, ``--verbose`` and
+masking hold). Calls are kept few: each costs ~0.4 s of aws CLI start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from passecs.backends import DEFAULT_UP_TIMEOUT, UpReport
+from passecs.backends.aws import calls as awscli
+from passecs.backends.aws.taskdef import build_task_definition, differs
+from passecs.core import output
+from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, ParseError, TimedOut
+from passecs.core.records import Container, Port
+
+if TYPE_CHECKING:
+    from passecs.backends.ecscli.argv import ComposeTarget
+    from passecs.core.context import Context
+    from passecs.files.project import Project
+
+Sink = Callable[[str], None]
+
+DEFAULT_POLL_SECONDS = 6.0  # ecs-cli's own interval; the local emulator can take far less
+PENDING_STATES = ("PROVISIONING", "PENDING", "ACTIVATING")
+_BATCH = 100  # describe-tasks and describe-network-interfaces take at most 100 ids
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the tasks run: the cluster, its region and the launch type (a cluster configuration)."""
+
+    cluster: str
+    region: str | None = None
+    launch_type: str = "FARGATE"
+
+    @classmethod
+    def from_configuration(cls, configuration: Any) -> Target:
+        """From a :class:`passecs.files.ecs.ClusterConfiguration`."""
+        return cls(configuration.cluster, configuration.region or None, configuration.launch_type or "FARGATE")
+
+
+@dataclass(frozen=True)
+class Network:
+    """``run_params.network_configuration.awsvpc_configuration`` of ecs-params.yml."""
+
+    subnets: tuple[str, ...]
+    security_groups: tuple[str, ...] = ()
+    assign_public_ip: str | None = None
+
+    def to_api(self) -> dict[str, Any]:
+        config: dict[str, Any] = {"subnets": list(self.subnets), "securityGroups": list(self.security_groups)}
+        if self.assign_public_ip:
+            config["assignPublicIp"] = self.assign_public_ip
+        return {"awsvpcConfiguration": config}
+
+
+def network_from_project(project: Project) -> Network | None:
+    params = project.ecs_params
+    if params is None or not (params.subnets or params.security_groups or params.assign_public_ip):
+        return None
+    return Network(params.subnets, params.security_groups, params.assign_public_ip)
+
+
+@dataclass
+class UpResult:
+    task_definition: str  # family:revision
+    registered: bool  # a new revision was registered
+    started_tasks: list[str] = field(default_factory=list)  # task ids
+    replaced_tasks: list[str] = field(default_factory=list)
+    kept_running: bool = False
+    containers: list[Container] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------------
+# aws calls (one place, so they can move to awscli wholesale)
+
+
+def _call(ctx: Context, target: Target, service: str, operation: str, *args: str, mutates: bool = False) -> Any:
+    call = awscli.aws_call(service, operation, *args, region=target.region)
+    data = awscli.call_json(ctx, call, mutates=mutates)
+    if data is None and ctx.dry_run and mutates:
+        return {}
+    return data
+
+
+def _dict(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ParseError(f"{what}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ParseError(f"{what}: expected a JSON list, got {type(value).__name__}")
+    return value
+
+
+def task_id(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def family_revision(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def _list_tasks(ctx: Context, target: Target, family: str, desired: str) -> list[str]:
+    data = _call(
+        ctx, target, "ecs", "list-tasks", "--cluster", target.cluster, "--family", family, "--desired-status", desired
+    )
+    return [str(a) for a in _list(_dict(data, "ecs list-tasks").get("taskArns"), "taskArns")]
+
+
+def _describe_tasks(ctx: Context, target: Target, arns: Sequence[str]) -> list[dict[str, Any]]:
+    tasks: list[dict[str, Any]] = []
+    for start in range(0, len(arns), _BATCH):
+        data = _call(
+            ctx, target, "ecs", "describe-tasks", "--cluster", target.cluster, "--tasks", *arns[start : start + _BATCH]
+        )
+        tasks += [
+            _dict(t, "ecs describe-tasks task") for t in _list(_dict(data, "ecs describe-tasks").get("tasks"), "tasks")
+        ]
+    return tasks
+
+
+def project_tasks(
+    ctx: Context, target: Target, project_name: str, *, desired: Sequence[str] = ("RUNNING",)
+) -> list[dict[str, Any]]:
+    """The project's tasks (family = project, group ``task:<project>`` or legacy startedBy), in
+    ``desired`` order as ecs-cli lists them."""
+    arns: list[str] = []
+    for status in desired:
+        arns += [a for a in _list_tasks(ctx, target, project_name, status) if a not in arns]
+    if not arns:
+        return []
+    group = f"task:{project_name}"
+    return [
+        t for t in _describe_tasks(ctx, target, arns) if t.get("group") == group or t.get("startedBy") == project_name
+    ]
+
+
+def describe_task_definition(ctx: Context, target: Target, name: str) -> dict[str, Any] | None:
+    """The task definition (family, family:revision or ARN); None when there is none."""
+    try:
+        data = _call(ctx, target, "ecs", "describe-task-definition", "--task-definition", name)
+    except awscli.AwsCallFailed as exc:
+        text = exc.failure.message
+        if exc.failure.kind is awscli.FailureKind.NO_SUCH_ENTITY or "Unable to describe task definition" in text:
+            return None
+        if exc.failure.code == "ClientException" and "not exist" in text.lower():
+            return None
+        raise
+    return _dict(_dict(data, "ecs describe-task-definition").get("taskDefinition"), "taskDefinition")
+
+
+def _public_ips(ctx: Context, target: Target, tasks: Iterable[Mapping[str, Any]], warn: Sink | None) -> dict[str, str]:
+    """task ARN -> public IP of its network interface, for running Fargate tasks (as ecs-cli's ps)."""
+    eni_task: dict[str, str] = {}
+    for task in tasks:
+        if task.get("launchType") != "FARGATE" or task.get("lastStatus") != "RUNNING":
+            continue
+        for attachment in task.get("attachments") or []:
+            if attachment.get("type") == "ElasticNetworkInterface" and attachment.get("status") == "ATTACHED":
+                for detail in attachment.get("details") or []:
+                    if detail.get("name") == "networkInterfaceId":
+                        eni_task[str(detail.get("value"))] = str(task.get("taskArn"))
+    if not eni_task:
+        return {}
+    ids = list(eni_task)
+    found: dict[str, str] = {}
+    try:
+        for start in range(0, len(ids), _BATCH):
+            data = _call(
+                ctx,
+                target,
+                "ec2",
+                "describe-network-interfaces",
+                "--network-interface-ids",
+                *ids[start : start + _BATCH],
+            )
+            for eni in _list(
+                _dict(data, "ec2 describe-network-interfaces").get("NetworkInterfaces"), "NetworkInterfaces"
+            ):
+                ip = ((eni or {}).get("Association") or {}).get("PublicIp")
+                if ip and eni.get("NetworkInterfaceId") in eni_task:
+                    found[eni_task[eni["NetworkInterfaceId"]]] = str(ip)
+    except CommandFailed as exc:  # as ecs-cli: not fatal, the private IP is shown instead
+        if warn is not None:
+            warn(f"could not describe the network interfaces; showing private IPs ({exc.message})")
+    return found
+
+
+# --------------------------------------------------------------------------------------------------
+# records
+
+
+def to_records(
+    tasks: Sequence[Mapping[str, Any]],
+    definitions: Mapping[str, Mapping[str, Any]],
+    public_ips: Mapping[str, str],
+    cluster: str,
+) -> list[Container]:
+    """One record per container, as ``ecs-cli compose ps`` shows it."""
+    records = []
+    for task in tasks:
+        arn = str(task.get("taskArn", ""))
+        status = str(task.get("lastStatus", ""))
+        definition = definitions.get(str(task.get("taskDefinitionArn", ""))) or {}
+        mappings = {
+            str(c.get("name")): c.get("portMappings") or [] for c in definition.get("containerDefinitions") or []
+        }
+        for container in task.get("containers") or []:
+            name = str(container.get("name", ""))
+            interfaces = container.get("networkInterfaces") or []
+            ports: tuple[Port, ...]
+            if interfaces:  # awsvpc: bindings from the task definition
+                ip: str | None = interfaces[0].get("privateIpv4Address")
+                if task.get("launchType") == "FARGATE" and public_ips.get(arn):
+                    ip = public_ips[arn]
+                if status in PENDING_STATES or status == "STOPPED":
+                    ip = None
+                bindings = mappings.get(name, [])
+            else:
+                ip = None
+                bindings = container.get("networkBindings") or []
+            ports = tuple(
+                Port(
+                    container_port=int(b.get("containerPort", 0)),
+                    host_port=int(b["hostPort"]) if b.get("hostPort") is not None else None,
+                    protocol=str(b.get("protocol") or "tcp"),
+                    ip=ip if interfaces else (b.get("bindIP") or None),
+                )
+                for b in bindings
+            )
+            state = str(container.get("lastStatus", ""))
+            stopped = state == "STOPPED"
+            exit_code = container.get("exitCode")
+            records.append(
+                Container(
+                    cluster=cluster,
+                    task_id=task_id(arn),
+                    container=name,
+                    state=state,
+                    task_definition=family_revision(str(task.get("taskDefinitionArn", ""))),
+                    ports=ports,
+                    health=str(container.get("healthStatus") or ""),
+                    exit_code=int(exit_code) if stopped and exit_code is not None else None,
+                    reason=(str(container["reason"]) if stopped and container.get("reason") else None),
+                )
+            )
+    return records
+
+
+def _records(
+    ctx: Context,
+    target: Target,
+    tasks: Sequence[Mapping[str, Any]],
+    definitions: dict[str, dict[str, Any]] | None = None,
+    warn: Sink | None = None,
+) -> list[Container]:
+    definitions = dict(definitions or {})
+    for arn in dict.fromkeys(str(t.get("taskDefinitionArn", "")) for t in tasks):
+        if arn and arn not in definitions:
+            found = describe_task_definition(ctx, target, arn)
+            if found is not None:
+                definitions[arn] = found
+    return to_records(tasks, definitions, _public_ips(ctx, target, tasks, warn), target.cluster)
+
+
+# --------------------------------------------------------------------------------------------------
+# ps
+
+
+def ps(
+    ctx: Context, target: Target, project_name: str, *, all_tasks: bool = False, warn: Sink | None = None
+) -> list[Container]:
+    """The project's containers; with ``all_tasks`` the stopped tasks too (after the running ones)."""
+    return ps_with_tasks(ctx, target, project_name, all_tasks=all_tasks, warn=warn)[1]
+
+
+def ps_with_tasks(
+    ctx: Context, target: Target, project_name: str, *, all_tasks: bool = False, warn: Sink | None = None
+) -> tuple[list[dict[str, Any]], list[Container]]:
+    """:func:`ps`, and the described tasks behind it (so that an ``up`` right after need not list them again)."""
+    desired = ("RUNNING", "STOPPED") if all_tasks else ("RUNNING",)
+    tasks = project_tasks(ctx, target, project_name, desired=desired)
+    return tasks, _records(ctx, target, tasks, warn=warn)
+
+
+# --------------------------------------------------------------------------------------------------
+# up
+
+
+def _sleep(seconds: float) -> None:
+    try:
+        time.sleep(seconds)
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted while waiting for the tasks") from None
+
+
+def _wait(
+    ctx: Context,
+    target: Target,
+    arns: Sequence[str],
+    *,
+    until: str,
+    timeout: float,
+    poll_interval: float,
+    on_progress: Sink | None,
+) -> list[dict[str, Any]]:
+    """describe-tasks until every task's lastStatus is ``until``; a task that stops first is a failure."""
+    seen: dict[tuple[str, str], str] = {}
+    deadline = time.monotonic() + timeout
+    while True:
+        tasks = _describe_tasks(ctx, target, arns)
+        for task in tasks:
+            for container in task.get("containers") or []:
+                key = (task_id(str(task.get("taskArn"))), str(container.get("name")))
+                state = str(container.get("lastStatus"))
+                if seen.get(key) != state:
+                    seen[key] = state
+                    if on_progress is not None:
+                        on_progress(f"{key[0]}/{key[1]}: {state}")
+        if until == "RUNNING":
+            for task in tasks:
+                if task.get("lastStatus") == "STOPPED" or task.get("desiredStatus") == "STOPPED":
+                    reason = task.get("stoppedReason") or "no reason given"
+                    stopped = [
+                        f"{c.get('name')}: {c.get('reason')}" for c in task.get("containers") or [] if c.get("reason")
+                    ]
+                    fix = "see `passecs ps --all` and the task's logs; fix the cause and run up again"
+                    if "log group does not exist" in str(reason):
+                        fix = "create the log groups the compose files name: up (or deploy) --create-log-groups"
+                    raise CommandFailed(
+                        f"task {task_id(str(task.get('taskArn')))} stopped instead of running: {reason}",
+                        fix,
+                        detail="\n".join(stopped) or None,
+                    )
+        if len(tasks) == len(arns) and all(t.get("lastStatus") == until for t in tasks):
+            return tasks
+        if time.monotonic() >= deadline:
+            states = ", ".join(f"{task_id(str(t.get('taskArn')))}: {t.get('lastStatus')}" for t in tasks)
+            raise TimedOut(
+                f"tasks not {until} after {timeout:g} s ({states})",
+                "raise the limit with --timeout, or look at the tasks in the AWS console",
+            )
+        _sleep(poll_interval)
+
+
+def create_log_groups(ctx: Context, target: Target, definition: Mapping[str, Any], on_progress: Sink | None) -> None:
+    """``--create-log-groups``: each awslogs group of the task definition, in its own region."""
+    groups: dict[tuple[str, str | None], None] = {}
+    for container in definition.get("containerDefinitions") or []:
+        config = container.get("logConfiguration") or {}
+        options = config.get("options") or {}
+        if config.get("logDriver") == "awslogs" and options.get("awslogs-group"):
+            groups[(str(options["awslogs-group"]), options.get("awslogs-region") or target.region)] = None
+    for group, region in groups:
+        where = Target(target.cluster, region, target.launch_type)
+        try:
+            _call(ctx, where, "logs", "create-log-group", "--log-group-name", group, mutates=True)
+            if on_progress is not None:
+                on_progress(f"created log group {group} in {region}")
+        except awscli.AwsCallFailed as exc:
+            if exc.failure.code != "ResourceAlreadyExistsException":
+                raise
+
+
+def register_if_changed(ctx: Context, target: Target, definition: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The latest revision of the family when it equals ``definition``, else a newly registered one."""
+    latest = describe_task_definition(ctx, target, str(definition["family"]))
+    if latest is not None and not differs(definition, latest):
+        return latest, False
+    data = _call(
+        ctx, target, "ecs", "register-task-definition", "--cli-input-json", json.dumps(definition), mutates=True
+    )
+    registered = _dict(data, "ecs register-task-definition").get("taskDefinition")
+    if registered is None and ctx.dry_run:
+        return {**definition, "taskDefinitionArn": f"{definition['family']}:(new)"}, True
+    return _dict(registered, "taskDefinition"), True
+
+
+def up(
+    ctx: Context,
+    project: Project,
+    target: Target,
+    project_name: str,
+    *,
+    create_log_groups_first: bool = False,
+    force_update: bool = False,
+    network: Network | None = None,
+    task_role_arn: str | None = None,
+    timeout: float = 900.0,
+    poll_interval: float = DEFAULT_POLL_SECONDS,
+    on_progress: Sink | None = None,
+    warn: Sink | None = None,
+    running: Sequence[Mapping[str, Any]] | None = None,
+) -> UpResult:
+    """``ecs-cli compose up`` through aws: register when changed, (re)start the project's task, wait.
+
+    ``network`` replaces ecs-params.yml's awsvpc configuration (the local rehearsal's own subnet and
+    security group; the file is never changed). A task that stops or never starts raises CommandFailed
+    with its stopped reason; a run-task failure (``RESOURCE:MEMORY``...) too.
+    """
+    say = on_progress or (lambda _line: None)
+    definition = build_task_definition(
+        project, project_name, launch_type=target.launch_type, task_role_arn=task_role_arn
+    )
+    network = network or network_from_project(project)
+    awsvpc = definition.get("networkMode") == "awsvpc"
+    if target.launch_type == "FARGATE" and not awsvpc:
+        raise InvalidInput(
+            "Launch Type FARGATE requires network mode to be 'awsvpc'. Set network mode using an ECS Params file.",
+            "set task_definition.ecs_network_mode: awsvpc in ecs-params.yml",
+        )
+    if awsvpc and (network is None or not network.subnets):
+        raise InvalidInput(
+            "at least one subnet is required in the network configuration",
+            "list subnets under run_params.network_configuration.awsvpc_configuration in ecs-params.yml",
+        )
+
+    # ``running``: the project's RUNNING tasks as the caller has just described them (saves two calls)
+    running = list(running) if running is not None else project_tasks(ctx, target, project_name)
+    registered_def, registered = register_if_changed(ctx, target, definition)
+    arn = str(registered_def.get("taskDefinitionArn", ""))
+    revision = family_revision(arn)
+    say(f"{'registered' if registered else 'using'} task definition {revision}")
+    if create_log_groups_first:
+        create_log_groups(ctx, target, registered_def, say)
+
+    result = UpResult(task_definition=revision, registered=registered)
+    definitions = {arn: registered_def}
+    if running:
+        same = all(t.get("taskDefinitionArn") == arn for t in running)
+        if same and not force_update:
+            say(f"{len(running)} task(s) of {project_name} already run {revision}: nothing to do")
+            result.kept_running = True
+            result.containers = _records(ctx, target, running, definitions, warn)
+            return result
+        for task in running:
+            say(f"stopping task {task_id(str(task.get('taskArn')))} (replaced by {revision})")
+            _call(
+                ctx,
+                target,
+                "ecs",
+                "stop-task",
+                "--cluster",
+                target.cluster,
+                "--task",
+                str(task.get("taskArn")),
+                mutates=True,
+            )
+            result.replaced_tasks.append(task_id(str(task.get("taskArn"))))
+
+    args = ["--cluster", target.cluster, "--task-definition", arn, "--count", "1", "--group", f"task:{project_name}"]
+    if target.launch_type:
+        args += ["--launch-type", target.launch_type]
+    if awsvpc and network is not None:
+        args += ["--network-configuration", json.dumps(network.to_api())]
+    data = _dict(_call(ctx, target, "ecs", "run-task", *args, mutates=True), "ecs run-task")
+    if ctx.dry_run:
+        return result
+    failures = [
+        f"{f.get('reason')}" + (f" ({f.get('detail')})" if f.get("detail") else "") for f in data.get("failures") or []
+    ]
+    arns = [str(t.get("taskArn")) for t in _list(data.get("tasks"), "tasks")]
+    if failures or not arns:
+        raise CommandFailed(
+            f"Couldn't run containers: {', '.join(failures) or 'run-task started no task'}",
+            "check the cluster's capacity and the task size in ecs-params.yml",
+        )
+    result.started_tasks = [task_id(a) for a in arns]
+    for task_arn in arns:
+        say(f"started task {task_id(task_arn)} ({revision})")
+    tasks = _wait(ctx, target, arns, until="RUNNING", timeout=timeout, poll_interval=poll_interval, on_progress=say)
+    result.containers = _records(ctx, target, tasks, definitions, warn)
+    return result
+
+
+# --------------------------------------------------------------------------------------------------
+# down
+
+
+def down(
+    ctx: Context,
+    target: Target,
+    project_name: str,
+    *,
+    timeout: float = 600.0,
+    poll_interval: float = DEFAULT_POLL_SECONDS,
+    on_progress: Sink | None = None,
+) -> list[str]:
+    """Stop every running task of the project and wait until they are STOPPED; the stopped task ids."""
+    say = on_progress or (lambda _line: None)
+    tasks = project_tasks(ctx, target, project_name)
+    arns = [str(t.get("taskArn")) for t in tasks]
+    for arn in arns:
+        say(f"stopping task {task_id(arn)}")
+        _call(ctx, target, "ecs", "stop-task", "--cluster", target.cluster, "--task", arn, mutates=True)
+    if arns and not ctx.dry_run:
+        _wait(ctx, target, arns, until="STOPPED", timeout=timeout, poll_interval=poll_interval, on_progress=say)
+    return [task_id(a) for a in arns]
+
+
+# --------------------------------------------------------------------------------------------------
+# logs
+
+
+@dataclass(frozen=True)
+class LogStream:
+    container: str
+    group: str
+    region: str | None
+    stream: str
+
+
+def log_streams(definition: Mapping[str, Any], task: str, service: str | None, region: str | None) -> list[LogStream]:
+    """The awslogs streams ``<prefix>/<container>/<task id>`` of a task (of one container with ``service``)."""
+    containers = [c for c in definition.get("containerDefinitions") or [] if isinstance(c, Mapping)]
+    names = [str(c.get("name")) for c in containers]
+    if service is not None and service not in names:
+        revision = family_revision(str(definition.get("taskDefinitionArn", "")))
+        raise InvalidInput(
+            f"{service}: not a container of task definition {revision}",
+            f"name one of: {', '.join(names)}",
+        )
+    streams = []
+    for container in containers:
+        name = str(container.get("name"))
+        if service is not None and name != service:
+            continue
+        config = container.get("logConfiguration") or {}
+        options = config.get("options") or {}
+        if config.get("logDriver") != "awslogs" or not options.get("awslogs-group"):
+            continue
+        prefix = options.get("awslogs-stream-prefix")
+        if not prefix:
+            raise InvalidInput(
+                f"Container {name}: ECS CLI Requires Log Stream Prefix (awslogs-stream-prefix) to be specified.",
+                "set logging.options.awslogs-stream-prefix in the compose file",
+            )
+        streams.append(
+            LogStream(
+                name, str(options["awslogs-group"]), options.get("awslogs-region") or region, f"{prefix}/{name}/{task}"
+            )
+        )
+    if not streams:
+        raise InvalidInput(
+            "no container of this task logs to CloudWatch (driver awslogs)",
+            "add a `logging: driver: awslogs` section to the services in docker-compose-ecs.yml",
+        )
+    return streams
+
+
+def format_event(event: Mapping[str, Any], timestamps: bool) -> str:
+    message = str(event.get("message", "")).rstrip("\n")
+    if not timestamps:
+        return message
+    stamp = datetime.fromtimestamp(int(event.get("timestamp", 0)) / 1000, tz=timezone.utc)
+    return f"{stamp.strftime('%Y-%m-%dT%H:%M:%SZ')}\t{message}"
+
+
+def logs(
+    ctx: Context,
+    target: Target,
+    project_name: str,
+    *,
+    sink: Sink,
+    service: str | None = None,
+    task: str | None = None,
+    follow: bool = False,
+    since_minutes: int | None = None,
+    timestamps: bool = False,
+    poll_interval: float = 2.0,
+    should_stop: Callable[[], bool] | None = None,
+) -> int:
+    """Print the task's log lines through ``sink`` (the newest running task of the project by default).
+
+    With ``follow``, polls until ``should_stop()`` or Ctrl-C (Interrupted, exit 130). Returns the number
+    of lines printed.
+    """
+    if task is None:
+        running = project_tasks(ctx, target, project_name)
+        if not running:
+            raise CommandFailed(
+                f"no running task of project {project_name} on cluster {target.cluster}",
+                "start it with `passecs up`, or name a task with --task-id",
+            )
+        newest = max(running, key=lambda t: (str(t.get("startedAt") or ""), str(t.get("createdAt") or "")))
+        definition_arn = str(newest.get("taskDefinitionArn"))
+        task = task_id(str(newest.get("taskArn")))
+    else:
+        found = _describe_tasks(ctx, target, [task])
+        if not found:
+            raise InvalidInput(f"--task-id {task}: no such task on cluster {target.cluster}", "see `passecs ps --all`")
+        definition_arn = str(found[0].get("taskDefinitionArn"))
+    definition = describe_task_definition(ctx, target, definition_arn)
+    if definition is None:
+        raise CommandFailed(f"task definition {definition_arn} not found", "see `passecs ps --all`")
+    streams = log_streams(definition, task, service, target.region)
+
+    start = int((time.time() - since_minutes * 60) * 1000) if since_minutes is not None else None
+    seen: set[str] = set()
+    printed = 0
+    while True:
+        events: list[dict[str, Any]] = []
+        by_group: dict[tuple[str, str | None], list[str]] = {}
+        for s in streams:
+            by_group.setdefault((s.group, s.region), []).append(s.stream)
+        for (group, region), names in by_group.items():
+            args = ["--log-group-name", group, "--log-stream-names", *names]
+            if start is not None:
+                args += ["--start-time", str(start)]
+            where = Target(target.cluster, region, target.launch_type)
+            try:
+                data = _call(ctx, where, "logs", "filter-log-events", *args)
+            except awscli.AwsCallFailed as exc:
+                if exc.failure.kind is not awscli.FailureKind.NO_SUCH_ENTITY:
+                    raise
+                continue  # the streams appear when the containers start
+            events += [
+                _dict(e, "log event") for e in _list(_dict(data, "logs filter-log-events").get("events"), "events")
+            ]
+        events.sort(key=lambda e: (int(e.get("timestamp", 0)), str(e.get("eventId", ""))))
+        for event in events:
+            key = str(
+                event.get("eventId") or (event.get("logStreamName"), event.get("timestamp"), event.get("message"))
+            )
+            if key in seen:
+                continue
+            seen.add(key)
+            sink(format_event(event, timestamps))
+            printed += 1
+            start = max(start or 0, int(event.get("timestamp", 0)))
+        if not follow or (should_stop is not None and should_stop()):
+            return printed
+        _sleep(poll_interval)
+
+
+# --------------------------------------------------------------------------------------------------
+# the backend
+
+
+class AwsBackend:
+    """Carries out the compose lifecycle through the aws CLI alone : the same
+    task-definition family and task group as ecs-cli, so either backend sees and stops the other's tasks."""
+
+    name = "aws"
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        # ecs-cli's own interval against AWS; the local emulator moves a step every 0.3 s
+        self.poll = 0.3 if ctx.local else 6.0
+        # the running tasks the last ps described: up (which compose.up runs right after ps) reuses them
+        self._running: list[dict[str, Any]] | None = None
+
+    def target(self, compose_target: ComposeTarget) -> Target:
+        from passecs.files.ecs import read_cluster_configurations
+
+        configs = read_cluster_configurations(self.ctx.ecs_dir)
+        chosen = configs.get(compose_target.cluster_config)
+        if chosen is None:
+            name = compose_target.cluster_config or "(default)"
+            raise InvalidInput(
+                f"cluster configuration {name} not found in {self.ctx.ecs_dir / 'config'}",
+                "create it with 'passecs configure cluster NAME --cluster CLUSTER --region R --default'",
+            )
+        return Target.from_configuration(chosen)
+
+    def ps(
+        self, target: ComposeTarget, *, all_tasks: bool = False, timeout: float | None = None
+    ) -> list[Container]:
+        tasks, containers = ps_with_tasks(
+            self.ctx, self.target(target), target.project_name, all_tasks=all_tasks, warn=output.warning
+        )
+        self._running = None if all_tasks else tasks
+        return containers
+
+    def up(
+        self,
+        target: ComposeTarget,
+        *,
+        create_log_groups: bool = False,
+        force_update: bool = False,
+        timeout: float | None = None,
+    ) -> UpReport:
+        from passecs.files.project import load_project
+
+        project = load_project(self.ctx.project_dir, list(target.files), self.ctx.env, target.ecs_params)
+        result = up(
+            self.ctx,
+            project,
+            self.target(target),
+            target.project_name,
+            create_log_groups_first=create_log_groups,
+            force_update=force_update,
+            timeout=timeout if timeout is not None else DEFAULT_UP_TIMEOUT,
+            poll_interval=self.poll,
+            on_progress=output.progress,
+            warn=output.warning,
+            running=self._running,
+        )
+        self._running = None
+        return UpReport(
+            task_definition=result.task_definition,
+            started_tasks=result.started_tasks,
+            replaced_tasks=result.replaced_tasks,
+            kept_running=result.kept_running,
+            containers=None if self.ctx.dry_run else result.containers,
+        )
+
+    def down(self, target: ComposeTarget, *, timeout: float | None = None) -> UpReport:
+        stopped = down(
+            self.ctx,
+            self.target(target),
+            target.project_name,
+            timeout=timeout if timeout is not None else 600.0,
+            poll_interval=self.poll,
+            on_progress=output.progress,
+        )
+        return UpReport(stopped_tasks=stopped)
+
+    def logs(
+        self,
+        target: ComposeTarget,
+        *,
+        task_id: str,
+        container: str | None = None,
+        follow: bool = False,
+        since: int | None = None,
+        timestamps: bool = False,
+        sink: Callable[[str], None] = output.result,
+    ) -> None:
+        logs(
+            self.ctx,
+            self.target(target),
+            target.project_name,
+            sink=sink,
+            service=container,
+            task=task_id,
+            follow=follow,
+            since_minutes=since,
+            timestamps=timestamps,
+            poll_interval=min(self.poll * 3, 2.0),
+        )

@@ -1,0 +1,1 @@
+"""doctor's rules over the files and the project model, and the online probes."""

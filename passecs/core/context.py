@@ -1,0 +1,111 @@
+"""The global options of one passecs invocation, and the one door through which commands run.
+
+The Typer callback builds a :class:`Context`; every command gets it. ``Context.execute`` is where
+``--dry-run`` and ``--verbose`` are honoured and where known secrets are added to every command's mask.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from passecs.core import output
+from passecs.core.errors import CommandFailed, InvalidInput
+from passecs.core.runner import Command, LineSink, Result, run
+
+# Environment variables whose values are secrets wherever they appear.
+SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+DEFAULT_PROJECT_NAME = "pass"
+
+Runner = Callable[..., Result]
+
+
+def load_env_file(path: Path) -> None:
+    """Load ``path`` (dotenv syntax) into the process environment, never overriding what is set."""
+    from dotenv import dotenv_values
+
+    try:
+        values = dotenv_values(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path}: cannot be read: {exc}", "check the file given to --env-file") from None
+    for key, value in values.items():
+        if key and value is not None:
+            os.environ.setdefault(key, value)
+
+
+@dataclass(frozen=True)
+class Context:
+    project_dir: Path = field(default_factory=Path.cwd)
+    env_file: Path | None = None
+    dry_run: bool = False
+    verbose: bool = False
+    runner: Runner = run
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    # how compose steps run: "ecs-cli" (the runbook's own tool) or "aws" (the aws CLI alone)
+    backend: str = "ecs-cli"
+    # True when nobody chose the backend and ecs-cli was not found: say so once, where it matters
+    backend_defaulted: bool = False
+    local: bool = False  # --local: against the local AWS emulator
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        return os.environ
+
+    @property
+    def home(self) -> Path:
+        """Where ``~/.ecs`` lives: ``HOME``, as for ecs-cli."""
+        home = self.env.get("HOME") or self.env.get("USERPROFILE")
+        if not home:
+            raise InvalidInput("HOME is not set", "set HOME: ecs-cli keeps its files in $HOME/.ecs")
+        return Path(home)
+
+    @property
+    def ecs_dir(self) -> Path:
+        return self.home / ".ecs"
+
+    @property
+    def project_name(self) -> str:
+        return self.env.get("PASSECS_PROJECT_NAME", "").strip() or DEFAULT_PROJECT_NAME
+
+    @property
+    def protected_clusters(self) -> frozenset[str]:
+        """Cluster configurations that need confirmation for up/down (PASSECS_PROTECTED_CLUSTERS)."""
+        raw = self.env.get("PASSECS_PROTECTED_CLUSTERS", "")
+        return frozenset(name.strip() for name in raw.split(",") if name.strip())
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(v for name in SECRET_VARIABLES if (v := self.env.get(name, "")))
+
+    def with_options(self, **changes: Any) -> Context:
+        return replace(self, **changes)
+
+    def execute(
+        self,
+        command: Command,
+        *,
+        mutates: bool = True,
+        timeout: float | None = None,
+        on_stdout: LineSink | None = None,
+        on_stderr: LineSink | None = None,
+    ) -> Result:
+        """Run ``command``; with ``--dry-run`` a command that ``mutates`` is printed instead of run."""
+        command = replace(command, secrets=tuple(dict.fromkeys(command.secrets + self.secrets())))
+        if self.dry_run and mutates:
+            output.result(command.display())
+            return Result(command, 0, "", "", 0.0)
+        if self.verbose:
+            output.progress(f"+ {command.display()}")
+        return self.runner(command, timeout=timeout, on_stdout=on_stdout, on_stderr=on_stderr)
+
+    def check(self, result: Result, what: str, fix: str | None = None) -> Result:
+        """``result`` if it succeeded, else a CommandFailed naming the command, its exit code and output."""
+        if result.ok:
+            return result
+        raise CommandFailed(
+            f"{what} failed (exit {result.exit_code}): {result.command.display()}",
+            fix,
+            detail=result.tail() or None,
+        )

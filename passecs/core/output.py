@@ -1,0 +1,57 @@
+"""Everything passecs shows: results on stdout (tables for people, JSON for machines), progress,
+warnings and errors on stderr, so that ``--json`` output stays machine-readable."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from passecs.core.errors import PassecsError
+
+
+def result(text: str = "") -> None:
+    """A line of the command's result (stdout)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def progress(text: str) -> None:
+    """A progress or information line (stderr)."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def warning(text: str) -> None:
+    progress(f"passecs: warning: {text}")
+
+
+def notice(text: str) -> None:
+    progress(f"passecs: {text}")
+
+
+def error(exc: PassecsError) -> None:
+    lines = [f"passecs: error: {exc.message}"]
+    if exc.detail:
+        lines.extend("  " + line for line in exc.detail.splitlines())
+    if exc.fix:
+        lines.append(f"  fix: {exc.fix}")
+    sys.stderr.write("\n".join(lines) + "\n")
+    sys.stderr.flush()
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=False, default=str)
+
+
+def print_json(value: Any) -> None:
+    result(to_json(value))
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A plain left-aligned table, two spaces between columns, no trailing spaces."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    return "\n".join(lines)

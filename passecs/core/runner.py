@@ -1,0 +1,256 @@
+"""The one module that starts processes (through ``sh``).
+
+A :class:`Command` is a frozen value (argv, environment overrides, working directory, the secrets to mask)
+built by pure code elsewhere; :func:`run` executes it and returns a :class:`Result` without raising on a
+non-zero exit. This layer knows nothing about AWS: advice about which tool to install is the caller's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from passecs.core.errors import Interrupted, TimedOut, ToolNotFound
+
+MASK = "****"
+
+LineSink = Callable[[str], None]
+
+# What every child gets on top of the parent environment: no pager (the aws CLI would wait on `less`)
+# and UTC times (ecs-cli's log lines then end in `Z`).
+CHILD_ENV_DEFAULTS: Mapping[str, str] = {"AWS_PAGER": "", "TZ": "UTC"}
+
+
+def mask(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with every secret value replaced by ``****`` (longest first, so no part survives)."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+@dataclass(frozen=True)
+class Command:
+    """A process to start: nothing runs until :func:`run` is called with it."""
+
+    argv: tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+    secrets: tuple[str, ...] = ()
+    # variables removed from the inherited environment (e.g. COMPOSE_FILE, which ecs-cli appends to -f)
+    unset: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.argv:
+            raise ValueError("a command needs at least a program name")
+        if isinstance(self.argv, str):  # pragma: no cover - a programming error, caught in tests
+            raise TypeError("argv must be a sequence of arguments, never a shell string")
+
+    @property
+    def program(self) -> str:
+        return self.argv[0]
+
+    def display(self) -> str:
+        """The command as a shell line an operator can paste, with every secret masked."""
+        return mask(shlex.join(self.argv), self.all_secrets())
+
+    def all_secrets(self) -> tuple[str, ...]:
+        return self.secrets
+
+    def masked(self, text: str) -> str:
+        return mask(text, self.secrets)
+
+    def child_env(self, parent: Mapping[str, str] | None = None) -> dict[str, str]:
+        env = dict(os.environ if parent is None else parent)
+        for name in self.unset:
+            env.pop(name, None)
+        env.update(self.env)
+        env.update(CHILD_ENV_DEFAULTS)
+        return env
+
+
+@dataclass(frozen=True)
+class Result:
+    command: Command
+    exit_code: int
+    stdout: str
+    stderr: str
+    duration: float
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+    def tail(self, lines: int = 15) -> str:
+        """The last lines of the output (stdout then stderr), masked, for error messages."""
+        text = "\n".join(part.rstrip("\n") for part in (self.stdout, self.stderr) if part.strip())
+        return self.command.masked("\n".join(text.splitlines()[-lines:]))
+
+
+def resolve(program: str, path: str | None = None) -> str | None:
+    """The absolute path of ``program`` (a name looked up on PATH, or a path), or None."""
+    if os.sep in program:
+        return program if os.access(program, os.X_OK) and os.path.isfile(program) else None
+    return shutil.which(program, path=path)
+
+
+def _executable(command: Command, env: Mapping[str, str]) -> str:
+    executable = resolve(command.program, env.get("PATH"))
+    if executable is None:
+        raise ToolNotFound(f"{command.program}: command not found", "install it or put it on PATH")
+    return executable
+
+
+class _Lines:
+    """Collects a stream's text and hands each complete line to a sink as it arrives."""
+
+    def __init__(self, sink: LineSink | None) -> None:
+        self.sink = sink
+        self.chunks: list[str] = []
+
+    def __call__(self, chunk: str) -> None:
+        self.chunks.append(chunk)
+        if self.sink is not None:
+            self.sink(chunk.rstrip("\n"))
+
+    def text(self) -> str:
+        return "".join(self.chunks)
+
+
+def run(
+    command: Command,
+    *,
+    timeout: float | None = None,
+    on_stdout: LineSink | None = None,
+    on_stderr: LineSink | None = None,
+) -> Result:
+    """Run ``command`` to completion with pipes (never a TTY) and return its result.
+
+    ``on_stdout``/``on_stderr`` receive each line as it arrives; the text is kept as well. A timeout kills
+    the child's whole process group and raises :class:`TimedOut`; Ctrl-C stops it and raises
+    :class:`Interrupted`. A missing executable raises :class:`ToolNotFound`.
+    """
+    import sh  # the one place; imported lazily because it costs ~90 ms (asyncio)
+
+    env = command.child_env()
+    executable = _executable(command, env)
+    out, err = _Lines(on_stdout), _Lines(on_stderr)
+    started = time.monotonic()
+    with open(os.devnull, "rb") as devnull:
+        try:
+            proc = sh.Command(executable)(
+                *command.argv[1:],
+                _env=env,
+                _cwd=command.cwd,
+                _in=devnull,
+                _out=out,
+                _err=err,
+                _tty_in=False,
+                _tty_out=False,
+                _out_bufsize=1,
+                _err_bufsize=1,
+                _decode_errors="replace",
+                _new_group=True,  # so a timeout or Ctrl-C reaches the child's own children too
+                _ok_code=list(range(256)),
+                _bg=True,
+                _bg_exc=False,
+            )
+        except sh.ForkException as exc:  # the exec itself failed (not executable, bad interpreter)
+            raise ToolNotFound(f"{command.program}: cannot be started: {exc}", "check the file") from None
+
+        timed_out = threading.Event()
+
+        def _expire() -> None:
+            timed_out.set()
+            _kill_group(proc.process)
+
+        timer = threading.Timer(timeout, _expire) if timeout is not None else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        try:
+            exit_code = _wait(proc)
+        except KeyboardInterrupt:
+            _interrupt_group(proc.process)
+            raise Interrupted(f"interrupted: {command.display()}") from None
+        finally:
+            if timer is not None:
+                timer.cancel()
+    duration = time.monotonic() - started
+    if timed_out.is_set():
+        raise TimedOut(
+            f"timed out after {timeout:g} s: {command.display()}",
+            "raise the limit with --timeout, or check the AWS console for what is stuck",
+        )
+    return Result(command, exit_code, out.text(), err.text(), duration)
+
+
+def _wait(proc: object) -> int:
+    import sh
+
+    try:
+        proc.wait()  # type: ignore[attr-defined]
+    except sh.SignalException:
+        pass
+    except sh.ErrorReturnCode:  # pragma: no cover - ok_code covers every code
+        pass
+    code = proc.exit_code  # type: ignore[attr-defined]
+    return int(code) if code is not None and code >= 0 else 128 + abs(int(code or 0))
+
+
+def _kill_group(process: object) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        process.kill_group()  # type: ignore[attr-defined]
+
+
+def _interrupt_group(process: object) -> None:
+    """Ask the child group to stop (SIGINT), then make sure it has (SIGKILL after 3 s)."""
+    try:
+        process.signal_group(signal.SIGINT)  # type: ignore[attr-defined]
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        alive, _ = process.is_alive()  # type: ignore[attr-defined]
+        if not alive:
+            return
+        time.sleep(0.05)
+    _kill_group(process)
+
+
+def spawn_detached(command: Command, log_path: str | os.PathLike[str]) -> int:
+    """Start ``command`` in the background, in a session of its own, and return its pid at once.
+
+    For long-lived helpers (the local AWS emulator) that must outlive this passecs process: stdin is
+    /dev/null, stdout and stderr go to ``log_path`` (appended), and the new session keeps a Ctrl-C in the
+    operator's terminal from reaching it. Stopping it is the caller's job (by pid).
+    """
+    import sh
+
+    env = command.child_env()
+    executable = _executable(command, env)
+    with open(os.devnull, "rb") as devnull, open(log_path, "ab") as log:
+        try:
+            proc = sh.Command(executable)(
+                *command.argv[1:],
+                _env=env,
+                _cwd=command.cwd,
+                _in=devnull,
+                _out=log,
+                _err_to_out=True,
+                _tty_in=False,
+                _tty_out=False,
+                _new_session=True,
+                _ok_code=list(range(256)),
+                _bg=True,
+                _bg_exc=False,
+            )
+        except sh.ForkException as exc:
+            raise ToolNotFound(f"{command.program}: cannot be started: {exc}", "check the file") from None
+    return int(proc.pid)

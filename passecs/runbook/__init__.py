@@ -1,0 +1,1 @@
+"""The runbook's steps: configure, iam, the production guard, the compose lifecycle, deploy and plan."""

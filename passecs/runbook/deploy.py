@@ -1,0 +1,307 @@
+"""The whole runbook as one command: ``deploy`` (doctor -> iam ensure-role -> up -> summary) and ``plan``
+(the runbook's commands for this configuration, in order, as an operator would paste them).
+
+Each step reuses the service that owns it; this module only orders them, makes sure no call is made twice
+(the containers ``up`` has just checked are the summary: no further ps), and reports each step as
+``done`` or ``already in place``.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from passecs.core import output
+from passecs.core.context import Context
+from passecs.core.errors import InvalidInput
+from passecs.core.records import Container
+
+DONE = "done"
+IN_PLACE = "already in place"
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    name: str
+    outcome: str  # done | already in place
+    detail: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"step": self.name, "outcome": self.outcome, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class DeployReport:
+    cluster_config: str | None
+    steps: tuple[StepOutcome, ...]
+    containers: tuple[Container, ...] = ()
+    task_definition: str | None = None
+    endpoints: tuple[str, ...] = ()
+    logs_commands: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def changed(self) -> bool:
+        return any(step.outcome == DONE for step in self.steps if step.name != "doctor")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cluster_config": self.cluster_config,
+            "steps": [s.to_json() for s in self.steps],
+            "changed": self.changed,
+            "task_definition": self.task_definition,
+            "containers": [c.to_json() for c in self.containers],
+            "endpoints": list(self.endpoints),
+            "logs_commands": list(self.logs_commands),
+            "warnings": list(self.warnings),
+        }
+
+
+def logs_commands(cluster_config: str | None, containers: Sequence[Container]) -> list[str]:
+    """The exact ``passecs logs`` command for each service of the running task."""
+    services = list(dict.fromkeys(c.container for c in containers))
+    target = ["-c", cluster_config] if cluster_config else []
+    return [shlex.join(["passecs", "logs", service, *target]) for service in services]
+
+
+def _doctor(ctx: Context, cluster_config: str | None) -> tuple[StepOutcome, tuple[str, ...], str | None]:
+    """Offline doctor: stop on any fail (exit 3, every failure listed), keep the warnings for the report."""
+    from passecs.checks import doctor
+
+    report = doctor.offline(ctx, doctor.Options(cluster_config=cluster_config, versions=False))
+    failures = report.failures
+    warnings = tuple(f"{f.check}: {f.message}" for f in report.findings if f.status == "warn")
+    if failures:
+        for f in failures:
+            output.progress(f"fail  {f.check}: {f.message}\n      fix: {f.fix}")
+        raise InvalidInput(
+            f"deploy: doctor found {len(failures)} problem{'s' if len(failures) != 1 else ''}; nothing was changed",
+            "apply the fixes listed above (passecs doctor shows every check), then deploy again",
+        )
+    for line in warnings:
+        output.warning(line)
+    passed = sum(1 for f in report.findings if f.status == "ok")
+    region = report.cluster.region if report.cluster else None
+    return StepOutcome("doctor", DONE, f"{passed} checks ok, {len(warnings)} warnings"), warnings, region
+
+
+def deploy(
+    ctx: Context,
+    *,
+    cluster_config: str | None = None,
+    yes: bool = False,
+    create_log_groups: bool = False,
+    timeout: float = 900.0,
+) -> DeployReport:
+    """doctor -> iam ensure-role -> up -> summary; safe to repeat (a second run changes only the tasks)."""
+    from passecs.runbook import compose, guard, iam
+
+    # ask once, before anything changes (up would otherwise ask after the role was made)
+    guard.confirm(ctx, action="deploy", cluster_config=cluster_config, yes=yes)
+
+    if ctx.local and not create_log_groups:
+        # the rehearsal's log groups live only in the emulator: create them, as the runbook's first up did
+        output.notice("local rehearsal: creating the CloudWatch log groups (--create-log-groups)")
+        create_log_groups = True
+    steps: list[StepOutcome] = []
+    doctor_step, warnings, region = _doctor(ctx, cluster_config)
+    steps.append(doctor_step)
+    output.progress(f"[1/3] doctor: {doctor_step.detail}")
+
+    role = iam.ensure_role(ctx, region=region)
+    role_outcome = DONE if role.changed else IN_PLACE
+    steps.append(
+        StepOutcome(
+            "iam ensure-role",
+            role_outcome,
+            ", ".join(f"{s.name}: {s.outcome}" for s in role.steps) + (f" ({role.role_arn})" if role.role_arn else ""),
+        )
+    )
+    output.progress(f"[2/3] iam ensure-role {role.role_name}: {role_outcome}")
+
+    up = compose.up(ctx, cluster_config=cluster_config, yes=True, create_log_groups=create_log_groups, timeout=timeout)
+    if up.kept_running:
+        up_step = StepOutcome("up", IN_PLACE, f"task definition {up.task_definition} unchanged; tasks kept running")
+    elif up.replaced:
+        up_step = StepOutcome("up", DONE, f"replaced task(s) {', '.join(up.replaced)} with {up.task_definition}")
+    else:
+        up_step = StepOutcome("up", DONE, f"started {up.task_definition}")
+    steps.append(up_step)
+    output.progress(f"[3/3] up: {up_step.outcome} ({up_step.detail})")
+
+    return DeployReport(
+        cluster_config=cluster_config,
+        steps=tuple(steps),
+        containers=tuple(up.containers),
+        task_definition=up.task_definition,
+        endpoints=tuple(up.endpoints()),
+        logs_commands=tuple(logs_commands(cluster_config, up.containers)),
+        warnings=tuple(warnings) + tuple(role.warnings),
+    )
+
+
+def render_deploy(report: DeployReport) -> str:
+    from passecs.runbook.compose import render_ps
+
+    lines = [f"{s.name:<16} {s.outcome}" + (f"  ({s.detail})" if s.detail else "") for s in report.steps]
+    if not report.changed:
+        lines.append("nothing changed: everything was already in place")
+    if report.containers:
+        lines += ["", render_ps(list(report.containers))]
+    if report.endpoints:
+        lines += ["", "endpoints:", *(f"  {e}" for e in report.endpoints)]
+    if report.logs_commands:
+        lines += ["", "logs:", *(f"  {c}" for c in report.logs_commands)]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    title: str
+    commands: tuple[str, ...]
+
+
+def _profile_lines(ctx: Context) -> PlanStep:
+    from passecs.files.ecs import read_profiles
+
+    profiles = read_profiles(ctx.ecs_dir)
+    name = profiles.default or "default"
+    first = shlex.join(["ecs-cli", "configure", "profile", "--profile-name", name])
+    # the keys stay in the operator's environment: the line names the variables, never their values
+    keys = ' --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY"'
+    state = "configured" if profiles.get(name) else "not configured yet"
+    return PlanStep(
+        f"ECS authentication profile '{name}' ({state})",
+        (first + keys, shlex.join(["ecs-cli", "configure", "profile", "default", "--profile-name", name])),
+    )
+
+
+def _cluster_lines(ctx: Context, cluster_config: str | None) -> tuple[PlanStep, str, str]:
+    from passecs.files.ecs import read_cluster_configurations
+    from passecs.runbook import configure
+
+    configs = read_cluster_configurations(ctx.ecs_dir)
+    chosen = configs.get(cluster_config)
+    if chosen is not None:
+        name, cluster, region = chosen.name, chosen.cluster, chosen.region
+        launch_type = chosen.launch_type or "FARGATE"
+        state = "configured"
+    else:
+        name = cluster_config or "passdev"
+        cluster = name
+        region = ctx.env.get("AWS_REGION") or ctx.env.get("AWS_DEFAULT_REGION") or "us-east-1"
+        launch_type = "FARGATE"
+        state = "not configured yet"
+    commands = [configure.cluster_command("ecs-cli", name, cluster, region, launch_type).display()]
+    if cluster_config is None:
+        commands.append(configure.cluster_default_command("ecs-cli", name).display())
+    return PlanStep(f"ECS cluster configuration '{name}' ({state})", tuple(commands)), name, region
+
+
+def plan(ctx: Context, *, cluster_config: str | None = None, create_log_groups: bool = False) -> list[PlanStep]:
+    """The runbook's commands for this configuration, in order. Calls nothing, reads only local files."""
+    from passecs.backends.ecscli import argv as ecscli
+    from passecs.runbook import compose, iam
+
+    profile = _profile_lines(ctx)
+    cluster_step, name, region = _cluster_lines(ctx, cluster_config)
+    role_plan = iam.plan(ctx, region=region, cwd=ctx.project_dir)  # paths relative to the `cd` line
+    target = compose.resolve_target(ctx, cluster_config)
+    head = [
+        PlanStep("go to the project", (shlex.join(["cd", str(ctx.project_dir)]),)),
+        profile,
+        cluster_step,
+        PlanStep(f"ECS task execution role '{role_plan.role_name}'", tuple(role_plan.lines())),
+    ]
+    if ctx.backend == "aws":
+        return head + _aws_compose_steps(ctx, target, name, region, create_log_groups)
+    up = ecscli.compose_up("ecs-cli", target, create_log_groups=create_log_groups)
+    ps = ecscli.compose_ps("ecs-cli", target)
+    down = ecscli.compose_down("ecs-cli", target)
+    logs = 'ecs-cli logs --follow --task-id "$TASK_ID"'  # the runbook's own order
+    if cluster_config:
+        logs += " " + shlex.join(["--cluster-config", cluster_config])
+    return [
+        *head,
+        PlanStep(f"deploy to '{name}' (replaces the project's running tasks)", (shlex.join(up),)),
+        PlanStep("read IPs and the task id", (shlex.join(ps),)),
+        PlanStep("follow the logs (TASK_ID: the id in the Name column of ps)", (logs,)),
+        PlanStep("stop and remove the containers", (shlex.join(down),)),
+    ]
+
+
+def _aws_compose_steps(
+    ctx: Context, target: Any, name: str, region: str, create_log_groups: bool
+) -> list[PlanStep]:
+    """The compose steps as the aws backend runs them: the task definition ecs-cli would register, a task
+    started in ecs-cli's group (so either tool sees it), then ps, logs and stop through the aws CLI."""
+    import json
+
+    from passecs.backends.aws import backend as awsbackend
+    from passecs.backends.aws.calls import aws_call
+    from passecs.backends.aws.taskdef import build_task_definition
+    from passecs.files.ecs import read_cluster_configurations
+    from passecs.files.project import load_project
+
+    chosen = read_cluster_configurations(ctx.ecs_dir).get(target.cluster_config)
+    cluster = chosen.cluster if chosen is not None else name
+    launch_type = (chosen.launch_type if chosen is not None else "") or "FARGATE"
+    project = load_project(ctx.project_dir, list(target.files), ctx.env, target.ecs_params)
+    family = target.project_name
+    definition = build_task_definition(project, family, launch_type=launch_type)
+
+    def line(service: str, operation: str, *args: str) -> str:
+        return aws_call(service, operation, *args, region=region).command().display()
+
+    deploy: list[str] = []
+    if create_log_groups:
+        groups = sorted(
+            {
+                str(c["logConfiguration"]["options"]["awslogs-group"])
+                for c in definition.get("containerDefinitions", [])
+                if (c.get("logConfiguration") or {}).get("logDriver") == "awslogs"
+            }
+        )
+        deploy += [line("logs", "create-log-group", "--log-group-name", g) for g in groups]
+    deploy.append(line("ecs", "register-task-definition", "--cli-input-json", json.dumps(definition)))
+    run = ["--cluster", cluster, "--task-definition", family, "--count", "1", "--group", f"task:{family}"]
+    run += ["--launch-type", launch_type]
+    network = awsbackend.network_from_project(project)
+    if definition.get("networkMode") == "awsvpc" and network is not None:
+        run += ["--network-configuration", json.dumps(network.to_api())]
+    deploy.append(line("ecs", "run-task", *run))
+    ps = [
+        line("ecs", "list-tasks", "--cluster", cluster, "--family", family, "--desired-status", "RUNNING"),
+        line("ecs", "describe-tasks", "--cluster", cluster, "--tasks", "TASK_ARN").replace(
+            "TASK_ARN", '"$TASK_ARN"'
+        ),
+    ]
+    logs = []
+    for container in definition.get("containerDefinitions", []):
+        options = (container.get("logConfiguration") or {}).get("options") or {}
+        if options.get("awslogs-group") and options.get("awslogs-stream-prefix"):
+            stream = f"{options['awslogs-stream-prefix']}/{container['name']}/TASK_ID"
+            logs.append(
+                line("logs", "get-log-events", "--log-group-name", str(options["awslogs-group"]),
+                     "--log-stream-name", stream).replace("/TASK_ID", '/"$TASK_ID"')
+            )  # fmt: skip
+    stop = line("ecs", "stop-task", "--cluster", cluster, "--task", "TASK_ARN").replace("TASK_ARN", '"$TASK_ARN"')
+    return [
+        PlanStep(f"deploy to '{name}' through the aws CLI (stop the project's running tasks first)", tuple(deploy)),
+        PlanStep("list the tasks and read IPs (TASK_ARN: from list-tasks)", tuple(ps)),
+        PlanStep("read the logs (TASK_ID: the last part of TASK_ARN)", tuple(logs)),
+        PlanStep("stop the task", (stop,)),
+    ]
+
+
+def render_plan(steps: Sequence[PlanStep]) -> str:
+    lines: list[str] = []
+    for number, step in enumerate(steps):
+        lines.append(f"# {number}. {step.title}" if number else f"# {step.title}")
+        lines.extend(step.commands)
+    return "\n".join(lines)
