@@ -69,6 +69,16 @@ def global_options(
             show_default="ecs-cli when it is installed, else aws",
         ),
     ] = None,
+    project_name: Annotated[
+        str | None,
+        typer.Option(
+            "--project-name",
+            "-p",
+            help="The compose project name: task-definition family and task group, as for ecs-cli. "
+            "[env: COMPOSE_PROJECT_NAME]",
+            show_default="the folder of the first compose file",
+        ),
+    ] = None,
     local: Annotated[
         bool,
         typer.Option(
@@ -104,6 +114,7 @@ def global_options(
         backend=chosen,
         backend_defaulted=defaulted,
         local=local,
+        project_name_option=project_name,
     )
 
 

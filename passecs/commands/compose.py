@@ -72,8 +72,6 @@ def ps(
         output.print_json([c.to_json() for c in containers])
     elif containers:
         output.result(compose.render_ps(containers))
-    else:
-        output.notice(f"no {'' if all_tasks else 'running '}task of project '{context(ctx).project_name}'")
 
 
 def logs(

@@ -18,7 +18,6 @@ from passecs.core.runner import Command, LineSink, Result, run
 
 # Environment variables whose values are secrets wherever they appear.
 SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-DEFAULT_PROJECT_NAME = "pass"
 
 Runner = Callable[..., Result]
 
@@ -49,6 +48,7 @@ class Context:
     # True when nobody chose the backend and ecs-cli was not found: say so once, where it matters
     backend_defaulted: bool = False
     local: bool = False  # --local: against the local AWS emulator
+    project_name_option: str | None = None  # --project-name/-p (see passecs.files.naming)
 
     @property
     def env(self) -> Mapping[str, str]:
@@ -66,9 +66,6 @@ class Context:
     def ecs_dir(self) -> Path:
         return self.home / ".ecs"
 
-    @property
-    def project_name(self) -> str:
-        return self.env.get("PASSECS_PROJECT_NAME", "").strip() or DEFAULT_PROJECT_NAME
 
     @property
     def protected_clusters(self) -> frozenset[str]:

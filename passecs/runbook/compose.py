@@ -51,8 +51,17 @@ def resolve_target(
                 f"(known: {', '.join(sorted(known.clusters))})",
                 "name one of those, or create it with 'passecs configure cluster NAME --cluster CLUSTER --region R'",
             )
+    from passecs.files.naming import DEPRECATED_VARIABLE, project_name
+
+    project = project_name(ctx.project_name_option, ctx.env, ctx.project_dir, chosen)
+    if project.deprecated:
+        output.notice(f"{DEPRECATED_VARIABLE} is deprecated: use -p/--project-name or COMPOSE_PROJECT_NAME")
     return ecscli.ComposeTarget(
-        files=chosen, project_name=ctx.project_name, ecs_params=ecs_params, cluster_config=cluster_config
+        files=chosen,
+        project_name=project.name,
+        ecs_params=ecs_params,
+        cluster_config=cluster_config,
+        project_name_source=project.source,
     )
 
 
@@ -145,7 +154,10 @@ def ps(
 ) -> list[Container]:
     """The project's containers (RUNNING-desired tasks; with ``all_tasks`` stopped ones as well)."""
     target = resolve_target(ctx, cluster_config, files)
-    return backend_for(ctx).ps(target, all_tasks=all_tasks)
+    containers = backend_for(ctx).ps(target, all_tasks=all_tasks)
+    if not containers:
+        output.notice(f"no {'' if all_tasks else 'running '}task of project '{target.project_name}'")
+    return containers
 
 
 @dataclass(frozen=True)
@@ -183,6 +195,7 @@ def up(
 
     services = service_names(ctx.project_dir, target.files)  # a broken compose file stops us here (exit 3)
     guard.confirm(ctx, action="up", cluster_config=cluster_config, yes=yes)
+    output.progress(f"project {target.project_name} (from {target.project_name_source})")
     backend = backend_for(ctx)
     deadline = time.monotonic() + timeout
 

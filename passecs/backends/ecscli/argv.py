@@ -27,6 +27,7 @@ class ComposeTarget:
     project_name: str
     ecs_params: str | None = None  # passed when the file exists
     cluster_config: str | None = None  # None: ecs-cli's default cluster configuration
+    project_name_source: str = "--project-name"  # where the name came from (passecs.files.naming)
 
 
 def _compose(ecs_cli: str, target: ComposeTarget, subcommand: str, leaf: Sequence[str] = ()) -> tuple[str, ...]:
