@@ -9,12 +9,13 @@ renders the findings. The rules come from tests/data/ecs-cli/SPEC.md (§1, §3.3
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from passecs.core.errors import InvalidInput, PassecsError
+from passecs.core.findings import Finding, fail, failed, ok, warn
 from passecs.files.defaults import DEFAULT_ROLE_NAME, TASK_EXECUTION_POLICY_ARN
 from passecs.files.ecs import ClusterConfiguration, ClusterConfigurations, read_cluster_configurations
 from passecs.files.project import (
@@ -35,7 +36,6 @@ from passecs.files.project import (
 if TYPE_CHECKING:
     from passecs.core.context import Context
 
-Status = Literal["ok", "warn", "fail"]
 
 # The role `passecs iam ensure-role` manages (the runbook's "ECS Task Execution Role" step), and its policy.
 DEFAULT_EXECUTION_ROLE = DEFAULT_ROLE_NAME
@@ -43,33 +43,6 @@ EXECUTION_ROLE_POLICY_ARN = TASK_EXECUTION_POLICY_ARN
 
 # The values .env ships with: they must be replaced by the operator's own VPC's ids.
 PLACEHOLDER_IDS = re.compile(r"^(subnet|sg)-0+$")
-
-
-@dataclass(frozen=True)
-class Finding:
-    check: str
-    status: Status
-    message: str
-    fix: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"check": self.check, "status": self.status, "message": self.message, "fix": self.fix}
-
-
-def ok(check: str, message: str) -> Finding:
-    return Finding(check, "ok", message)
-
-
-def warn(check: str, message: str, fix: str) -> Finding:
-    return Finding(check, "warn", message, fix)
-
-
-def fail(check: str, message: str, fix: str) -> Finding:
-    return Finding(check, "fail", message, fix)
-
-
-def failed(findings: Iterable[Finding]) -> list[Finding]:
-    return [f for f in findings if f.status == "fail"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -123,10 +96,7 @@ def check_ecs_files(ecs_dir: Path, home: Path | None = None) -> tuple[list[Findi
     for item in validate_ecs_dir(ecs_dir, home):
         if item.message == "does not exist":
             continue  # the cluster configuration and credentials checks say what a missing file means
-        where = f"{item.file}:{item.line}" if item.line else item.file
-        key = f" {item.key}:" if item.key else ""
-        status: Status = "fail" if item.is_error else "warn"
-        findings.append(Finding(check, status, f"{where}:{key} {item.message}", item.fix))
+        findings.append(Finding(check, item.status, f"{item.where} {item.message}", item.fix))
     configs: ClusterConfigurations | None = None
     try:
         configs = read_cluster_configurations(ecs_dir)

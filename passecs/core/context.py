@@ -49,6 +49,8 @@ class Context:
     backend_defaulted: bool = False
     local: bool = False  # --local: against the local AWS emulator
     project_name_option: str | None = None  # --project-name/-p (see passecs.files.naming)
+    # deploy creates missing CloudWatch log groups without --create-log-groups (the local rehearsal's setting)
+    create_log_groups: bool = False
 
     @property
     def env(self) -> Mapping[str, str]:

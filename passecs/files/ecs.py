@@ -12,12 +12,14 @@ import os
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from passecs.core.errors import InvalidInput
+from passecs.core.findings import Finding as Finding  # noqa: PLC0414 - re-exported
+from passecs.core.findings import Severity
 
 CONFIG_FILE = "config"
 CREDENTIALS_FILE = "credentials"
@@ -354,35 +356,6 @@ def read_profiles(ecs_dir: Path) -> Profiles:
 # --------------------------------------------------------------------------------------------------
 # Validation
 
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem in one file: where (file, line, key path), what, and how to fix it."""
-
-    file: str
-    line: int | None
-    key: str
-    severity: Severity
-    message: str
-    fix: str
-    column: int | None = None
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == "error"
-
-    def format(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        key = f" {self.key}:" if self.key else ""
-        severity = " warning:" if self.severity == "warning" else ""
-        return f"{where}:{key}{severity} {self.message} (fix: {self.fix})"
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 class _Collector:
     def __init__(self, file: str, lines: Mapping[tuple[str, ...], int]) -> None:
         self.file = file
@@ -400,12 +373,13 @@ class _Collector:
     def add(self, severity: Severity, path: tuple[str, ...], message: str, fix: str, line: int | None = 0) -> None:
         self.findings.append(
             Finding(
+                check=self.file,
+                status="fail" if severity == "error" else "warn",
+                message=message,
+                fix=fix,
                 file=self.file,
                 line=self.line_of(path) if line == 0 else line,
                 key=".".join(path),
-                severity=severity,
-                message=message,
-                fix=fix,
             )
         )
 
@@ -443,10 +417,10 @@ def _common(text: str, file: str, kind: str, secret_file: bool) -> tuple[dict[st
         where = f" at line {exc.line}, column {exc.column}" if exc.line else ""
         collector.findings.append(
             Finding(
+                check=file,
+                status="fail",
                 file=file,
                 line=exc.line or 1,
-                key="",
-                severity="error",
                 message=f"YAML syntax error{where}: {_scrub(exc.problem, secret_file)}",
                 fix="correct the YAML at that place (indent with spaces; 'key: value')",
                 column=exc.column,
@@ -704,7 +678,7 @@ def validate_ecs_dir(ecs_dir: Path, home: Path | None = None) -> list[Finding]:
                 if name == CONFIG_FILE
                 else "passecs configure profile NAME --default"
             )
-            findings.append(Finding(shown, None, "", "warning", "does not exist", f"run '{command}'"))
+            findings.append(Finding(shown, "warn", "does not exist", f"run '{command}'", file=shown))
             continue
         try:
             raw = path.read_bytes()
@@ -713,11 +687,10 @@ def validate_ecs_dir(ecs_dir: Path, home: Path | None = None) -> list[Finding]:
             findings.append(
                 Finding(
                     shown,
-                    None,
-                    "",
-                    "error",
+                    "fail",
                     f"cannot be read ({exc.strerror})",
                     f"check its owner and permissions (chmod 600 {shown})",
+                    file=shown,
                 )
             )
             continue
@@ -727,11 +700,10 @@ def validate_ecs_dir(ecs_dir: Path, home: Path | None = None) -> list[Finding]:
             findings.append(
                 Finding(
                     shown,
-                    None,
-                    "",
-                    "error",
+                    "fail",
                     "is not UTF-8 text",
                     "rewrite it with 'passecs configure ...' (a backup is kept)",
+                    file=shown,
                 )
             )
             continue

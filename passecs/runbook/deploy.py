@@ -101,9 +101,8 @@ def deploy(
     # ask once, before anything changes (up would otherwise ask after the role was made)
     guard.confirm(ctx, action="deploy", cluster_config=cluster_config, yes=yes)
 
-    if ctx.local and not create_log_groups:
-        # the rehearsal's log groups live only in the emulator: create them, as the runbook's first up did
-        output.notice("local rehearsal: creating the CloudWatch log groups (--create-log-groups)")
+    if ctx.create_log_groups and not create_log_groups:
+        output.notice("creating the CloudWatch log groups as this context asks (--create-log-groups)")
         create_log_groups = True
     steps: list[StepOutcome] = []
     doctor_step, warnings, region = _doctor(ctx, cluster_config)

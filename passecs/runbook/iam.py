@@ -22,6 +22,7 @@ from passecs.core.errors import CommandFailed, InvalidInput
 from passecs.core.runner import Command
 from passecs.files.defaults import DEFAULT_ROLE_NAME as DEFAULT_ROLE_NAME  # noqa: PLC0414 - re-exported
 from passecs.files.defaults import TASK_EXECUTION_POLICY_ARN as TASK_EXECUTION_POLICY_ARN  # noqa: PLC0414
+from passecs.files.ecs import is_aws_region
 
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
 TRUST_POLICY_FILE = "execution-assume-role.json"
@@ -40,7 +41,6 @@ FROM_PROJECT = "project"
 FROM_PASSECS = "passecs"
 
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 _VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 
 
@@ -193,7 +193,7 @@ def resolve_region(ctx: Context, region: str | None = None) -> Region:
             "pass --region us-east-1, or set AWS_REGION, or run 'passecs configure cluster NAME "
             "--cluster CLUSTER --region REGION --default'",
         )
-    if not _REGION.fullmatch(found.name):
+    if not is_aws_region(found.name):
         raise InvalidInput(f"{found.source}: {found.name!r} is not an AWS region", "give a region such as us-east-1")
     return found
 
