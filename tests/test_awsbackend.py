@@ -8,6 +8,7 @@ ecs-params.yml for the run only.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from passecs.files.project import load_project
 from passecs.local import bootstrap, emulator
 from tests.conftest import _SCRUB, ROOT
 
-VENV_BIN = Path(__file__).resolve().parents[2] / "venv" / "bin"
+VENV_BIN = Path(sys.executable).parent  # the aws CLI and moto_server of the venv running the tests
 SERVICES = ["fcrepo", "ember", "ftpserver", "submission"]
 PORTS = {"fcrepo": [8080, 61616, 61613], "ember": [80], "ftpserver": [21], "submission": [8081, 5005]}
 FAST = 0.2  # poll interval against the emulator (its lifecycle steps take 0.2 s)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 
 from passecs.local import emulator
 
-VENV_BIN = Path(__file__).resolve().parents[2] / "venv" / "bin"
+VENV_BIN = Path(sys.executable).parent  # the aws CLI and moto_server of the venv running the tests
 
 
 @pytest.fixture(scope="module")
