@@ -86,7 +86,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the project's own sidecar files (compose files, ecs-params.yml, .env, trust policy)."""
+    """A copy of the project's own sidecar files (compose files, ecs-params.yml, .env, trust policy), and the
+    shipped passecs.env.example as the operator's passecs.env."""
     p = tmp_path / "project"
     p.mkdir()
     for name in (
@@ -97,6 +98,7 @@ def project(tmp_path: Path) -> Path:
         "execution-assume-role.json",
     ):
         shutil.copy(ROOT / name, p / name)
+    shutil.copy(ROOT / "passecs.env.example", p / "passecs.env")
     return p
 
 

@@ -130,7 +130,7 @@ def resolve_keys(env: Mapping[str, str], asker: Asker) -> Keys:
         if not value:
             raise InvalidInput(
                 f"{variable} is not set",
-                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment or in .env "
+                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment or in passecs.env "
                 "(passecs takes no key on its command line), or run on a terminal to be asked",
             )
         if re.search(r"\s", value):
