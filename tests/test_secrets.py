@@ -450,3 +450,37 @@ def test_the_bar_scenario(cli, local_project: Path, project: Path, tmp_path: Pat
             assert APP_PASSWORD not in arg and SECRET_KEY not in arg and ACCESS_KEY not in arg
     for text in shown:
         assert APP_PASSWORD not in text and SECRET_KEY not in text and ACCESS_KEY not in text
+
+
+def test_ecs_cli_up_without_keys_runs_and_the_password_is_in_no_argv_or_output(  # type: ignore[no-untyped-def]
+    cli, home: Path, project: Path, fake_ecs_cli: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ecs_config(home)
+    _with_leaks(project)
+    dotenv = project / ".env"
+    dotenv.write_text(dotenv.read_text().split("\nAWS_ACCESS_KEY_ID")[0] + "\n")
+    monkeypatch.setenv("FAKE_ECS_CLI_POLL", "0")
+    up = cli("-C", str(project), "--backend", "ecs-cli", "-v", "up")
+    assert up.code == 0, up.output
+    ps = cli("-C", str(project), "--backend", "ecs-cli", "ps", "--json")
+    assert ps.code == 0 and {c["state"] for c in json.loads(ps.stdout)} == {"RUNNING"}
+    calls = [json.loads(line)["argv"] for line in _fake_calls(tmp_path)]
+    assert any("up" in argv for argv in calls)
+    assert not [argv for argv in calls if any(APP_PASSWORD in arg for arg in argv)]
+    assert APP_PASSWORD not in up.output + ps.output
+
+
+def test_streamed_lines_and_verbose_lines_are_masked(capsys: pytest.CaptureFixture[str]) -> None:
+    from passecs.core.context import Context
+    from passecs.core.runner import Result
+
+    seen: list[str] = []
+
+    def runner(command: Command, *, timeout: Any, on_stdout: Any, on_stderr: Any) -> Result:
+        on_stdout(f"DB_PASSWORD={APP_PASSWORD} and {APP_PASSWORD} again")
+        return Result(command, 0, "", "", 0.0)
+
+    ctx = Context(runner=runner, verbose=True).with_secrets((APP_PASSWORD,))
+    ctx.execute(Command(("tool", f"--password={APP_PASSWORD}")), on_stdout=seen.append)
+    assert seen == ["DB_PASSWORD=**** and **** again"]
+    assert capsys.readouterr().err == "+ tool --password=****\n"

@@ -56,12 +56,23 @@ def resolve_target(
     )
 
 
-def guard_container_secrets(ctx: Context, target: ecscli.ComposeTarget, action: str) -> Context:
+def guard_container_secrets(
+    ctx: Context, files: Sequence[str] | None, action: str, *, unreadable_ok: bool = False
+) -> Context:
     """Stop ``action`` (exit 3, before any call, on either backend: ecs-cli reads env_file itself) when AWS
-    keys would reach a container's environment; else ``ctx`` masking the secrets of the env files too."""
+    keys would reach a container's environment through the compose ``files``; else ``ctx`` masking the
+    secrets of the env files too. Every command that registers or runs anything calls this first.
+
+    ``unreadable_ok``: a compose file that cannot be read is left to the caller's own checks (deploy's doctor).
+    """
     from passecs.checks import secrets
 
-    sources = secrets.project_environment(ctx.project_dir, target.files, ctx.env)
+    try:
+        sources = secrets.project_environment(ctx.project_dir, files, ctx.env)
+    except InvalidInput:
+        if not unreadable_ok:
+            raise
+        return ctx
     error = secrets.refusal(secrets.aws_credentials(sources), action)
     if error is not None:
         raise error
@@ -194,7 +205,7 @@ def up(
     from passecs.files.project import service_names  # YAML and the project model: only for up and logs
 
     services = service_names(ctx.project_dir, target.files)  # a broken compose file stops us here (exit 3)
-    ctx = guard_container_secrets(ctx, target, "up")
+    ctx = guard_container_secrets(ctx, target.files, "up")
     guard.confirm(ctx, action="up", cluster_config=cluster_config, yes=yes)
     backend = backend_for(ctx)
     deadline = time.monotonic() + timeout

@@ -99,7 +99,7 @@ def deploy(
     from passecs.runbook import compose, guard, iam
 
     # AWS keys in an env_file: stop before any call (up checks again; the role step comes first)
-    ctx = compose.guard_container_secrets(ctx, compose.resolve_target(ctx, cluster_config), "deploy")
+    ctx = compose.guard_container_secrets(ctx, None, "deploy", unreadable_ok=True)
     # ask once, before anything changes (up would otherwise ask after the role was made)
     guard.confirm(ctx, action="deploy", cluster_config=cluster_config, yes=yes)
 
