@@ -42,7 +42,7 @@ values = st.text(min_size=1, max_size=40)
 plain_names = st.text(alphabet="ABCDEFGHIJLMNOQUVWXZ_", min_size=1, max_size=12).filter(lambda n: not is_secret_name(n))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.lists(st.tuples(secret_names(), values), min_size=1, max_size=6), st.lists(st.tuples(plain_names, values)))
 def test_masking_never_shows_a_value_whose_name_matches(
     secret: list[tuple[str, str]], plain: list[tuple[str, str]]
@@ -65,7 +65,7 @@ def test_masking_never_shows_a_value_whose_name_matches(
     assert all(v == MASK for v in mapping.values())
     for name, value in secret:
         word = value.split()[0] if value.split() else ""
-        if word and not set("'\"") & set(word):
+        if word and not set("'\"\\,;&|<>(){}[]") & set(word):  # a plain shell word
             assert mask(f"run {name}={word} now", ()) == f"run {name}={MASK} now"
 
 
@@ -394,6 +394,8 @@ def test_the_bar_scenario(cli, local_project: Path, project: Path, tmp_path: Pat
     assert plan.code == 0, plan.stderr
     shown.append(plan.output)
     assert "--cli-input-json file://pass-task-definition.json" in plan.stdout
+    assert "# the task definition goes to the aws CLI as a file (file://pass-task-definition.json)" in plan.stdout
+    assert "# shown masked: replace each **** by the real value" in plan.stdout
     assert '"name": "AWS_SECRET_ACCESS_KEY",\n' in plan.stdout and '"name": "DB_PASSWORD",\n' in plan.stdout
     assert plan.stdout.count('"value": "****"') >= 4 * 2 + 1  # two AWS keys in each of 4 containers, the password
 
@@ -409,6 +411,9 @@ def test_the_bar_scenario(cli, local_project: Path, project: Path, tmp_path: Pat
     assert up.code == 3, up.output
     refused = "passecs: error: up: refused, nothing was called: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY in .env"
     assert refused in up.stderr
+    deploy = cli("--local", "deploy", "--yes", "--json")
+    shown.append(deploy.output)
+    assert deploy.code == 3 and "deploy: refused, nothing was called" in deploy.stderr and deploy.stdout == ""
     assert _records(log) == []  # not a single aws call
 
     ps = cli("--local", "ps", "--json")

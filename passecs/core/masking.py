@@ -27,8 +27,9 @@ _SECRET_NAME = re.compile("|".join(SECRET_NAME_WORDS), re.IGNORECASE)
 # masked only where it is shown as an entry's value (see the module docstring), never in free text.
 MIN_TEXT_SECRET = 4
 
-# NAME=value in text (an env file line, a `docker run -e` argument, a shell assignment)
-_ASSIGNMENT = re.compile(r"(?P<name>\b[A-Za-z_][A-Za-z0-9_]*)=(?P<value>'[^']*'|\"[^\"]*\"|[^\s'\"]*)")
+# NAME=value in text (an env file line, a `docker run -e` argument, a shell assignment); the value ends at
+# whitespace, a quote, a backslash or punctuation, so that masking never breaks the JSON or shell text around it
+_ASSIGNMENT = re.compile(r"(?P<name>\b[A-Za-z_][A-Za-z0-9_]*)=(?P<value>[^\s'\"\\,;&|<>(){}\[\]]*)")
 # an environment entry as JSON text ({"name": "N", "value": "V"}, as json.dumps writes it)
 _JSON_ENTRY = re.compile(r'"name":\s*"(?P<name>(?:[^"\\]|\\.)*)",\s*"value":\s*"(?P<value>(?:[^"\\]|\\.)*)"')
 
