@@ -121,7 +121,8 @@ def normalize_launch_type(value: str) -> str:
 
 
 def resolve_keys(env: Mapping[str, str], asker: Asker) -> Keys:
-    """The keys from the environment (.env is loaded into it); on a terminal a missing one is asked for, hidden."""
+    """The keys from the environment (passecs.env is loaded into it); on a terminal a missing one is asked for,
+    hidden."""
     values: dict[str, str] = {}
     for variable in KEY_VARIABLES:
         value = env.get(variable, "")
