@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from passecs.checks.secrets import EnvSource, container_environment
+from passecs.checks.secrets import EnvSource, container_environment, env_file_users
 from passecs.core.errors import InvalidInput, PassecsError
 from passecs.files.defaults import DEFAULT_ROLE_NAME, TASK_EXECUTION_POLICY_ARN
 from passecs.files.ecs import ClusterConfiguration, ClusterConfigurations, read_cluster_configurations
@@ -26,12 +26,10 @@ from passecs.files.project import (
     Project,
     compose_paths,
     compose_variables,
-    interpolate,
     load_project,
     memory_mib,
     merge_services,
     read_compose_file,
-    read_dotenv,
     read_ecs_params,
 )
 
@@ -435,18 +433,9 @@ def check_env_files(files: Sequence[ComposeFile], env: Mapping[str, str]) -> lis
     check = "env_file"
     if not files:
         return []
-    base = files[0].path.parent
-    lookup = {**read_dotenv(base), **env}
-    missing: dict[Path, list[str]] = {}
-    count = 0
-    for name, service in merge_services(f.data for f in files).items():
-        value, _ = interpolate(service.get("env_file"), lookup)
-        entries = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-        for entry in entries:
-            count += 1
-            path = base / str(entry)
-            if not path.is_file():
-                missing.setdefault(path, []).append(name)
+    users = env_file_users(files, env)
+    count = sum(len(names) for names in users.values())
+    missing = {path: names for path, names in users.items() if not path.is_file()}
     findings = [
         fail(check, f"{path} (env_file of {', '.join(names)}) does not exist", f"create {path} or fix env_file")
         for path, names in missing.items()

@@ -95,6 +95,22 @@ def _declared_environment(declared: Any, lookup: Mapping[str, str]) -> dict[str,
     return values
 
 
+def env_file_users(compose_files: Sequence[ComposeFile], env: Mapping[str, str]) -> dict[Path, list[str]]:
+    """Every env_file the merged services name (after interpolation, relative to the first compose file's
+    directory, as ecs-cli reads them), with the services naming it, in first-seen order."""
+    if not compose_files:
+        return {}
+    base = compose_files[0].path.parent
+    lookup = {**read_dotenv(base), **env}
+    files: dict[Path, list[str]] = {}
+    for name, service in merge_services(f.data for f in compose_files).items():
+        value, _ = interpolate(service.get("env_file"), lookup)
+        entries = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        for entry in entries:
+            files.setdefault(base / str(entry), []).append(name)
+    return files
+
+
 def container_environment(
     compose_files: Sequence[ComposeFile], env: Mapping[str, str], project_dir: Path | None = None
 ) -> list[EnvSource]:
@@ -105,13 +121,9 @@ def container_environment(
     base = compose_files[0].path.parent
     shown_from = project_dir or base
     lookup = {**read_dotenv(base), **env}
-    files: dict[Path, list[str]] = {}
+    files = env_file_users(compose_files, env)
     declared: list[EnvSource] = []
     for name, service in merge_services(f.data for f in compose_files).items():
-        value, _ = interpolate(service.get("env_file"), lookup)
-        entries = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-        for entry in entries:
-            files.setdefault(base / str(entry), []).append(name)
         environment, _ = interpolate(service.get("environment"), lookup)
         values = _declared_environment(environment, lookup)
         if values:
