@@ -74,6 +74,7 @@ def _setup(work: Path, moto_url: str) -> dict[str, str]:
         f.chmod(0o600)
     for name in SIDE_FILES:
         shutil.copy(ROOT / name, project / name)
+    shutil.copy(ROOT / "passecs.env.example", project / "passecs.env")  # the operator's settings
     fake = bindir / "ecs-cli"
     fake.write_text(
         f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(FAKES)!r})\n"

@@ -43,6 +43,7 @@ def main() -> int:
         project.mkdir()
         for name in SIDE_FILES:
             shutil.copy(ROOT / name, project / name)
+        shutil.copy(ROOT / "passecs.env.example", project / "passecs.env")  # the operator's settings
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ECS_", "PASSECS_"))}
         env.update(HOME=str(work / "home"), PASSECS_STATE_DIR=str(work / "state"))
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"

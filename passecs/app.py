@@ -49,8 +49,8 @@ def global_options(
         Path | None,
         typer.Option(
             "--env-file",
-            help="Variables to load (never overriding ones already set).",
-            show_default=".env in the project directory, when present",
+            help="passecs's settings to load (never overriding variables already set), instead of the default.",
+            show_default="passecs.env, then .env, in the project directory, when present",
         ),
     ] = None,
     dry_run: Annotated[
@@ -92,15 +92,10 @@ def global_options(
     if not project.is_dir():
         raise InvalidInput(f"--project-dir {project_dir}: no such directory", "name the folder with the compose files")
     project = project.resolve()
-    if env_file is not None:
-        env_path: Path | None = env_file if env_file.is_absolute() else Path.cwd() / env_file
-        if env_path is None or not env_path.is_file():
-            raise InvalidInput(f"--env-file {env_file}: no such file", "give the path of an existing .env file")
-    else:
-        candidate = project / ".env"
-        env_path = candidate if candidate.is_file() else None
-    if env_path is not None:
-        load_env_file(env_path)
+    settings = settings_files(project, env_file)
+    for path in settings:
+        load_env_file(path)
+    env_path = settings[0] if settings else None
     chosen, defaulted = _choose_backend(backend, local)
     if local and ctx.invoked_subcommand != "local" and not _asks_for_help(ctx):
         from passecs.local import bootstrap as rehearsal
@@ -118,6 +113,23 @@ def global_options(
         # the rehearsal's log groups live only in the emulator: deploy creates them, as the runbook's first up did
         create_log_groups=local,
     )
+
+
+def settings_files(project: Path, env_file: Path | None) -> tuple[Path, ...]:
+    """The files whose variables passecs loads into its (and its children's) environment, first wins:
+    ``--env-file`` alone when given; else the project's ``passecs.env`` (passecs's own settings, which no
+    container sees), then its ``.env`` (the compose files' variables; older setups kept the settings there)."""
+    from passecs.files.defaults import SETTINGS_FILE
+
+    if env_file is not None:
+        path = env_file if env_file.is_absolute() else Path.cwd() / env_file
+        if not path.is_file():
+            raise InvalidInput(
+                f"--env-file {env_file}: no such file",
+                f"give the path of an existing settings file (like {SETTINGS_FILE})",
+            )
+        return (path,)
+    return tuple(p for p in (project / SETTINGS_FILE, project / ".env") if p.is_file())
 
 
 BACKENDS = ("ecs-cli", "aws")

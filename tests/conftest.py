@@ -86,8 +86,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the project's own sidecar files (compose files, ecs-params.yml, .env, trust policy), in a
-    folder named ``pass``: the project name (the folder of the first compose file, as for ecs-cli)."""
+    """A copy of the project's own sidecar files (compose files, ecs-params.yml, .env, trust policy) and the
+    shipped passecs.env.example as the operator's passecs.env, in a folder named ``pass``: the project name
+    (the folder of the first compose file, as for ecs-cli)."""
     p = tmp_path / "pass"
     p.mkdir()
     for name in (
@@ -98,6 +99,7 @@ def project(tmp_path: Path) -> Path:
         "execution-assume-role.json",
     ):
         shutil.copy(ROOT / name, p / name)
+    shutil.copy(ROOT / "passecs.env.example", p / "passecs.env")
     return p
 
 

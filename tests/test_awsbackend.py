@@ -49,7 +49,7 @@ def account(emu: tuple[emulator.EmulatorState, Path]) -> dict[str, str]:
         pass
     env = emulator.local_environment(state, directory)
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-    dotenv = (ROOT / ".env").read_text().splitlines()
+    dotenv = [*(ROOT / ".env").read_text().splitlines(), *(ROOT / "passecs.env.example").read_text().splitlines()]
     env.update(line.split("=", 1) for line in dotenv if "=" in line and not line.startswith("#"))
     return env
 

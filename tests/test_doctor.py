@@ -292,6 +292,8 @@ def test_own_files_pass_except_placeholders(cli: Any, setup: Path) -> None:
         "compose version",
         "compose keys",
         "env_file",
+        "credentials in env_file",
+        "plain secrets",
         "compose variables",
         "images",
         "ecs-params",
@@ -325,7 +327,7 @@ def test_text_output_one_line_per_check_and_fixes(cli: Any, setup: Path, home: P
     role = next(i for i, line in enumerate(lines) if line.startswith("fail  execution role"))
     assert lines[role + 1].split()[0] == "fix:"
     assert "task_execution_role: ecsExecutionRole" in lines[role + 1]
-    assert lines[-1] == "17 ok, 2 warnings, 1 failed"
+    assert lines[-1] == "19 ok, 2 warnings, 1 failed"
     assert "passecs: error: doctor: 1 check failed" in outcome.stderr
 
 

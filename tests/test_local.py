@@ -117,6 +117,10 @@ def test_plan_with_the_aws_backend_lists_aws_commands(cli, rehearsal: Path) -> N
     assert out.code == 0, out.stderr
     text = out.stdout
     assert "aws logs --region us-east-1 create-log-group --log-group-name pass" in text
-    assert "aws ecs --region us-east-1 register-task-definition --cli-input-json '{\"family\": \"pass\"" in text
+    # the task definition goes in a file, never on the command line; the plan writes it with a here-document
+    assert "cat > pass-task-definition.json <<'JSON'\n{\n  \"family\": \"pass\"" in text
+    register = "aws ecs --region us-east-1 register-task-definition --cli-input-json file://pass-task-definition.json"
+    assert register in text
+    assert "file://pass-task-definition.json), never on its command line" in text
     assert "run-task --cluster passdev --task-definition pass --count 1 --group task:pass --launch-type FARGATE" in text
     assert "ecs-cli compose" not in text

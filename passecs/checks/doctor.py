@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from passecs.checks.secrets import EnvSource, container_environment, env_file_users
 from passecs.core.errors import InvalidInput, PassecsError
 from passecs.core.findings import Finding, fail, failed, ok, warn
 from passecs.files.defaults import DEFAULT_ROLE_NAME, TASK_EXECUTION_POLICY_ARN
@@ -25,12 +26,12 @@ from passecs.files.project import (
     EcsParams,
     Project,
     compose_paths,
-    interpolate,
+    compose_variables,
     load_project,
     memory_mib,
     merge_services,
     read_compose_file,
-    read_dotenv,
+    read_ecs_params,
 )
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 DEFAULT_EXECUTION_ROLE = DEFAULT_ROLE_NAME
 EXECUTION_ROLE_POLICY_ARN = TASK_EXECUTION_POLICY_ARN
 
-# The values .env ships with: they must be replaced by the operator's own VPC's ids.
+# The values passecs.env.example ships with: they must be replaced by the operator's own VPC's ids.
 PLACEHOLDER_IDS = re.compile(r"^(subnet|sg)-0+$")
 
 
@@ -147,7 +148,7 @@ def check_cluster_configuration(
 
 
 CREDENTIALS_FIX = (
-    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (environment or .env) and run "
+    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (environment or passecs.env, never .env) and run "
     "`passecs configure profile NAME --default`, or set AWS_PROFILE to a profile in ~/.aws/credentials"
 )
 
@@ -221,7 +222,7 @@ def check_credentials(env: Mapping[str, str], ecs_dir: Path, home: Path) -> Find
         return ok(check, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment")
     if key_id or secret:
         missing = "AWS_SECRET_ACCESS_KEY" if key_id else "AWS_ACCESS_KEY_ID"
-        return fail(check, f"{missing} is not set (its pair is)", f"set {missing} too (environment or .env)")
+        return fail(check, f"{missing} is not set (its pair is)", f"set {missing} too (environment or passecs.env)")
     shared_default = env.get("AWS_DEFAULT_PROFILE", "").strip() or "default"
     shared = _ini_sections(aws_credentials).get(shared_default, {})
     has_shared = bool(shared.get("aws_access_key_id")) or bool(shared.get("role_arn"))
@@ -231,7 +232,8 @@ def check_credentials(env: Mapping[str, str], ecs_dir: Path, home: Path) -> Find
         return warn(
             check,
             f"default ECS profile {default_profile}: ecs-cli can use it, the aws CLI cannot",
-            "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (environment or .env) or AWS_PROFILE for the aws CLI",
+            "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (environment or passecs.env) "
+            "or AWS_PROFILE for the aws CLI",
         )
     if has_shared:
         return ok(check, f"AWS profile {shared_default} in {aws_credentials}")
@@ -401,23 +403,64 @@ def check_env_files(files: Sequence[ComposeFile], env: Mapping[str, str]) -> lis
     check = "env_file"
     if not files:
         return []
-    base = files[0].path.parent
-    lookup = {**read_dotenv(base), **env}
-    missing: dict[Path, list[str]] = {}
-    count = 0
-    for name, service in merge_services(f.data for f in files).items():
-        value, _ = interpolate(service.get("env_file"), lookup)
-        entries = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-        for entry in entries:
-            count += 1
-            path = base / str(entry)
-            if not path.is_file():
-                missing.setdefault(path, []).append(name)
+    users = env_file_users(files, env)
+    count = sum(len(names) for names in users.values())
+    missing = {path: names for path, names in users.items() if not path.is_file()}
     findings = [
         fail(check, f"{path} (env_file of {', '.join(names)}) does not exist", f"create {path} or fix env_file")
         for path, names in missing.items()
     ]
     return findings or [ok(check, f"{count} env_file entries, all present")]
+
+
+def check_container_secrets(
+    sources: Sequence[EnvSource], settings: Iterable[str] = (), region: str | None = None
+) -> list[Finding]:
+    """What the containers' environment (env_files, ``environment``) must not carry: AWS keys (fail),
+    secret-looking plain values (warn, with the ecs-params.yml ``secrets:`` snippet), passecs's own
+    settings (warn). Names the variables, never a value."""
+    from passecs.checks import secrets
+
+    findings: list[Finding] = []
+    check = "credentials in env_file"
+    for source, names in secrets.by_source(secrets.aws_credentials(sources)):
+        findings.append(fail(check, secrets.credentials_message(source, names), secrets.CREDENTIALS_FIX))
+    if not findings:
+        findings.append(ok(check, "no AWS keys in the containers' environment (env_file, environment)"))
+    plain = secrets.plain_secrets(sources)
+    for item in plain:
+        source = item.source
+        where = f"{source.where} (env_file of {', '.join(source.services)})" if source.path else source.where
+        findings.append(
+            warn(
+                "plain secrets",
+                f"{item.name} in {where} is a plain value: the task definition carries it in clear, readable by "
+                "anyone allowed to describe task definitions",
+                secrets.plain_secret_fix(source, item.name, region),
+            )
+        )
+    if not plain:
+        findings.append(ok("plain secrets", "no secret-looking plain values in the containers' environment"))
+    for source, names in secrets.by_source(secrets.passecs_settings(sources, settings)):
+        findings.append(
+            warn(
+                "passecs settings",
+                f"{', '.join(names)} in {source.where} (env_file of {', '.join(source.services)}): passecs's own "
+                "settings reach the containers' environment",
+                secrets.settings_fix(),
+            )
+        )
+    return findings
+
+
+def settings_variables(files: Sequence[ComposeFile], params_path: Path) -> tuple[str, ...]:
+    """The variables ecs-params.yml uses that the compose files do not: passecs's settings, not the app's."""
+    try:
+        referenced = read_ecs_params(params_path, {}).unset_variables if params_path.is_file() else ()
+    except InvalidInput:
+        return ()
+    used = {name for f in files for name in compose_variables(f.data)}
+    return tuple(name for name in referenced if name not in used)
 
 
 def check_images(project: Project) -> list[Finding]:
@@ -530,7 +573,7 @@ def check_ecs_params_file(params: EcsParams | None, project_dir: Path, fargate: 
             fail(
                 check,
                 f"{params.path.name}: ${name} is not set in the environment (ecs-cli reads no .env here)",
-                f"set {name} in the environment or in the .env passecs loads",
+                f"set {name} in the environment or in passecs.env (see passecs.env.example)",
             )
         )
     return findings or [ok(check, f"{params.path.name}: every key is one ecs-cli reads")]
@@ -571,8 +614,8 @@ def check_network(params: EcsParams | None, fargate: bool) -> list[Finding]:
             findings.append(
                 warn(
                     check,
-                    f"{', '.join(placeholders)} is the .env placeholder, not a real id",
-                    "put your VPC's ids in .env (PASS_SUBNET_ID, PASS_SECURITY_GROUP_ID)",
+                    f"{', '.join(placeholders)} is the placeholder of passecs.env.example, not a real id",
+                    "put your VPC's ids in passecs.env (PASS_SUBNET_ID, PASS_SECURITY_GROUP_ID)",
                 )
             )
         else:
@@ -910,6 +953,14 @@ def offline(ctx: Context, options: Options) -> Report:
     findings.extend(check_compose_keys(files))
     env_findings = check_env_files(files, ctx.env)
     findings.extend(env_findings)
+    try:
+        sources = container_environment(files, ctx.env, ctx.project_dir)
+    except InvalidInput:
+        sources = []  # an unreadable env_file: the project check below names it
+    params_path = ctx.project_dir / (options.ecs_params or ECS_PARAMS_FILE)
+    findings.extend(
+        check_container_secrets(sources, settings_variables(files, params_path), cluster.region if cluster else None)
+    )
     if failed(env_findings) or any(f.check == "compose version" and "same version" in f.message for f in findings):
         return Report(tuple(findings), cluster)
     try:
@@ -1036,7 +1087,7 @@ def _online_network(aws: AwsJson, region: str | None, params: EcsParams | None) 
                 fail(
                     check,
                     f"{', '.join(missing)} not found in {region or 'the default region'}",
-                    "put ids of your VPC in that region into .env / ecs-params.yml",
+                    "put ids of your VPC in that region into passecs.env / ecs-params.yml",
                 )
             )
         else:
@@ -1078,7 +1129,8 @@ def render(report: Report) -> str:
     for f in report.findings:
         lines.append(f"{f.status:<4}  {f.check:<{width}}  {f.message}")
         if f.fix and f.status != "ok":
-            lines.append(f"{'':<4}  {'':<{width}}  fix: {f.fix}")
+            indent = f"{'':<4}  {'':<{width}}  "
+            lines.append(f"{indent}fix: " + f.fix.replace("\n", f"\n{indent}     "))
     counts = report.to_dict()["counts"]
     lines.append(f"{counts['ok']} ok, {counts['warn']} warnings, {counts['fail']} failed")
     return "\n".join(lines)

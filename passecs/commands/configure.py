@@ -1,7 +1,7 @@
 """``passecs configure profile|cluster|default`` and ``passecs config show|validate``.
 
 Thin: options in, one call into passecs.runbook.configure, output out. No option takes a secret: keys come from
-the environment or .env, or a hidden prompt on a terminal.
+the environment (or passecs.env, never .env), or a hidden prompt on a terminal.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def profile(
     default: DefaultOption = False,
     yes: options.YesOption = False,
 ) -> None:
-    """Store an ECS CLI profile in ~/.ecs/credentials (keys from the environment or .env).
+    """Store an ECS CLI profile in ~/.ecs/credentials (keys from the environment or passecs.env).
 
     The keys are AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and, if set, AWS_SESSION_TOKEN; on a terminal a
     missing one is asked for with hidden input. They reach ecs-cli through its environment, never its

@@ -14,9 +14,10 @@ from typing import Any
 
 from passecs.core import output
 from passecs.core.errors import CommandFailed, InvalidInput
+from passecs.core.masking import mask, secret_values
 from passecs.core.runner import Command, LineSink, Result, run
 
-# Environment variables whose values are secrets wherever they appear.
+# Environment variables whose values are secrets wherever they appear (whatever their length).
 SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 Runner = Callable[..., Result]
@@ -35,6 +36,13 @@ def load_env_file(path: Path) -> None:
             os.environ.setdefault(key, value)
 
 
+def _masked(sink: LineSink | None, command: Command) -> LineSink | None:
+    """``sink`` seeing each streamed line masked (a child may print a secret it was given)."""
+    if sink is None:
+        return None
+    return lambda line: sink(command.masked(line))
+
+
 @dataclass(frozen=True)
 class Context:
     project_dir: Path = field(default_factory=Path.cwd)
@@ -51,6 +59,9 @@ class Context:
     project_name_option: str | None = None  # --project-name/-p (see passecs.files.naming)
     # deploy creates missing CloudWatch log groups without --create-log-groups (the local rehearsal's setting)
     create_log_groups: bool = False
+    # values masked in every display besides the environment's own secrets (e.g. the secret-named values
+    # of the project's env files, which the task definition carries)
+    known_secrets: tuple[str, ...] = ()
 
     @property
     def env(self) -> Mapping[str, str]:
@@ -76,7 +87,17 @@ class Context:
         return frozenset(name.strip() for name in raw.split(",") if name.strip())
 
     def secrets(self) -> tuple[str, ...]:
-        return tuple(v for name in SECRET_VARIABLES if (v := self.env.get(name, "")))
+        """Every value no display may show: the AWS secret key and session token, the value of every
+        secret-named environment variable (see :mod:`passecs.core.masking`), and ``known_secrets``."""
+        named = tuple(v for name in SECRET_VARIABLES if (v := self.env.get(name, "")))
+        return tuple(dict.fromkeys(named + secret_values(self.env) + self.known_secrets))
+
+    def with_secrets(self, values: tuple[str, ...]) -> Context:
+        """This context, masking ``values`` too."""
+        return replace(self, known_secrets=tuple(dict.fromkeys(self.known_secrets + values)))
+
+    def mask(self, text: str) -> str:
+        return mask(text, self.secrets())
 
     def with_options(self, **changes: Any) -> Context:
         return replace(self, **changes)
@@ -97,7 +118,9 @@ class Context:
             return Result(command, 0, "", "", 0.0)
         if self.verbose:
             output.progress(f"+ {command.display()}")
-        return self.runner(command, timeout=timeout, on_stdout=on_stdout, on_stderr=on_stderr)
+        return self.runner(
+            command, timeout=timeout, on_stdout=_masked(on_stdout, command), on_stderr=_masked(on_stderr, command)
+        )
 
     def check(self, result: Result, what: str, fix: str | None = None) -> Result:
         """``result`` if it succeeded, else a CommandFailed naming the command, its exit code and output."""

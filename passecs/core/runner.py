@@ -14,25 +14,18 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from passecs.core.errors import Interrupted, TimedOut, ToolNotFound
-
-MASK = "****"
+from passecs.core.masking import MASK as MASK  # noqa: PLC0414 - re-exported
+from passecs.core.masking import mask as mask  # noqa: PLC0414 - re-exported (the one masking function)
 
 LineSink = Callable[[str], None]
 
 # What every child gets on top of the parent environment: no pager (the aws CLI would wait on `less`)
 # and UTC times (ecs-cli's log lines then end in `Z`).
 CHILD_ENV_DEFAULTS: Mapping[str, str] = {"AWS_PAGER": "", "TZ": "UTC"}
-
-
-def mask(text: str, secrets: Sequence[str]) -> str:
-    """``text`` with every secret value replaced by ``****`` (longest first, so no part survives)."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return text
 
 
 @dataclass(frozen=True)
@@ -45,6 +38,8 @@ class Command:
     secrets: tuple[str, ...] = ()
     # variables removed from the inherited environment (e.g. COMPOSE_FILE, which ecs-cli appends to -f)
     unset: tuple[str, ...] = ()
+    # shown after the command line by display(), as a shell comment (e.g. the masked JSON of a file:// input)
+    note: str = ""
 
     def __post_init__(self) -> None:
         if not self.argv:
@@ -58,7 +53,8 @@ class Command:
 
     def display(self) -> str:
         """The command as a shell line an operator can paste, with every secret masked."""
-        return mask(shlex.join(self.argv), self.all_secrets())
+        line = shlex.join(self.argv) + (f"  # {self.note}" if self.note else "")
+        return mask(line, self.all_secrets())
 
     def all_secrets(self) -> tuple[str, ...]:
         return self.secrets

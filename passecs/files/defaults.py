@@ -9,3 +9,8 @@ ECS_PARAMS_FILE = "ecs-params.yml"
 # the runbook's task execution role and the AWS managed policy it attaches
 DEFAULT_ROLE_NAME = "ecsExecutionRole"
 TASK_EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+
+# passecs's own settings (PASS_SUBNET_ID, PASSECS_PROTECTED_CLUSTERS, ...): a file no container sees, kept out
+# of git; loaded into passecs's environment (never overriding what is set). The project ships an example.
+SETTINGS_FILE = "passecs.env"
+SETTINGS_EXAMPLE_FILE = "passecs.env.example"

@@ -31,7 +31,7 @@ BOOTSTRAP_FILE = "bootstrap.json"
 CLUSTERS = ("passdev", "pass")
 DEFAULT_CLUSTER = "passdev"
 NETWORK_NAME = "passecs-local"
-# ecs-params.yml takes its network from these (see .env)
+# ecs-params.yml takes its network from these (see passecs.env.example)
 SUBNET_VARIABLE = "PASS_SUBNET_ID"
 SECURITY_GROUP_VARIABLE = "PASS_SECURITY_GROUP_ID"
 # the ports the PASS demo publishes (the security group opens them, as the runbook's operators did)

@@ -65,6 +65,29 @@ def resolve_target(
     )
 
 
+def guard_container_secrets(
+    ctx: Context, files: Sequence[str] | None, action: str, *, unreadable_ok: bool = False
+) -> Context:
+    """Stop ``action`` (exit 3, before any call, on either backend: ecs-cli reads env_file itself) when AWS
+    keys would reach a container's environment through the compose ``files``; else ``ctx`` masking the
+    secrets of the env files too. Every command that registers or runs anything calls this first.
+
+    ``unreadable_ok``: a compose file that cannot be read is left to the caller's own checks (deploy's doctor).
+    """
+    from passecs.checks import secrets
+
+    try:
+        sources = secrets.project_environment(ctx.project_dir, files, ctx.env)
+    except InvalidInput:
+        if not unreadable_ok:
+            raise
+        return ctx
+    error = secrets.refusal(secrets.aws_credentials(sources), action)
+    if error is not None:
+        raise error
+    return ctx.with_secrets(secrets.secrets_of(sources))
+
+
 def _where(ctx: Context, target: ecscli.ComposeTarget) -> str:
     if target.cluster_config:
         return f"cluster configuration '{target.cluster_config}'"
@@ -194,6 +217,7 @@ def up(
     from passecs.files.project import service_names  # YAML and the project model: only for up and logs
 
     services = service_names(ctx.project_dir, target.files)  # a broken compose file stops us here (exit 3)
+    ctx = guard_container_secrets(ctx, target.files, "up")
     guard.confirm(ctx, action="up", cluster_config=cluster_config, yes=yes)
     output.progress(f"project {target.project_name} (from {target.project_name_source})")
     backend = backend_for(ctx)
@@ -327,6 +351,10 @@ def logs(
             )
     if since is not None and since < 0:
         raise InvalidInput(f"--since {since}: must be a number of minutes, 0 or more", "e.g. --since 10")
+    from passecs.checks import secrets
+
+    # the containers may print what their environment holds: mask the env files' secrets in their lines
+    ctx = ctx.with_secrets(secrets.secrets_of(secrets.project_environment(ctx.project_dir, target.files, ctx.env)))
     backend = backend_for(ctx)
     if not task_id:
         containers = backend.ps(target)

@@ -121,7 +121,8 @@ def normalize_launch_type(value: str) -> str:
 
 
 def resolve_keys(env: Mapping[str, str], asker: Asker) -> Keys:
-    """The keys from the environment (.env is loaded into it); on a terminal a missing one is asked for, hidden."""
+    """The keys from the environment (passecs.env is loaded into it); on a terminal a missing one is asked for,
+    hidden."""
     values: dict[str, str] = {}
     for variable in KEY_VARIABLES:
         value = env.get(variable, "")
@@ -130,7 +131,7 @@ def resolve_keys(env: Mapping[str, str], asker: Asker) -> Keys:
         if not value:
             raise InvalidInput(
                 f"{variable} is not set",
-                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment or in .env "
+                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment or in passecs.env "
                 "(passecs takes no key on its command line), or run on a terminal to be asked",
             )
         if re.search(r"\s", value):

@@ -98,6 +98,8 @@ def deploy(
     """doctor -> iam ensure-role -> up -> summary; safe to repeat (a second run changes only the tasks)."""
     from passecs.runbook import compose, guard, iam
 
+    # AWS keys in an env_file: stop before any call (up checks again; the role step comes first)
+    ctx = compose.guard_container_secrets(ctx, None, "deploy", unreadable_ok=True)
     # ask once, before anything changes (up would otherwise ask after the role was made)
     guard.confirm(ctx, action="deploy", cluster_config=cluster_config, yes=yes)
 
@@ -267,7 +269,7 @@ def _aws_compose_steps(
             }
         )
         deploy += [line("logs", "create-log-group", "--log-group-name", g) for g in groups]
-    deploy.append(line("ecs", "register-task-definition", "--cli-input-json", json.dumps(definition)))
+    deploy.append(task_definition_lines(ctx, definition, region, f"{family}-task-definition.json"))
     run = ["--cluster", cluster, "--task-definition", family, "--count", "1", "--group", f"task:{family}"]
     run += ["--launch-type", launch_type]
     network = awsbackend.network_from_project(project)
@@ -296,6 +298,30 @@ def _aws_compose_steps(
         PlanStep("read the logs (TASK_ID: the last part of TASK_ARN)", tuple(logs)),
         PlanStep("stop the task", (stop,)),
     ]
+
+
+def task_definition_lines(ctx: Context, definition: Any, region: str, file_name: str) -> str:
+    """register-task-definition as the plan shows it: the definition written to ``file_name`` by a here-document
+    (masked: the value of every secret-looking variable is ``****``), then handed over as ``file://``, as
+    passecs itself does (never on the command line, where every local user can read it)."""
+    import json
+
+    from passecs.backends.aws.calls import aws_call
+    from passecs.core.masking import mask_document
+
+    shown = json.dumps(mask_document(definition, ctx.secrets()), indent=2)
+    register = aws_call("ecs", "register-task-definition", "--cli-input-json", f"file://{file_name}", region=region)
+    return "\n".join(
+        [
+            f"# the task definition goes to the aws CLI as a file (file://{file_name}), never on its command line;",
+            "# shown masked: replace each **** by the real value (or move the variable to ecs-params.yml",
+            "# `secrets:`, see passecs doctor) before you run register-task-definition",
+            f"cat > {file_name} <<'JSON'",
+            shown,
+            "JSON",
+            register.command().display(),
+        ]
+    )
 
 
 def render_plan(steps: Sequence[PlanStep]) -> str:

@@ -88,8 +88,10 @@ class UpResult:
 # aws calls (one place, so they can move to awscli wholesale)
 
 
-def _call(ctx: Context, target: Target, service: str, operation: str, *args: str, mutates: bool = False) -> Any:
-    call = awscli.aws_call(service, operation, *args, region=target.region)
+def _call(
+    ctx: Context, target: Target, service: str, operation: str, *args: str, mutates: bool = False, note: str = ""
+) -> Any:
+    call = awscli.aws_call(service, operation, *args, region=target.region, note=note)
     data = awscli.call_json(ctx, call, mutates=mutates)
     if data is None and ctx.dry_run and mutates:
         return {}
@@ -385,9 +387,12 @@ def register_if_changed(ctx: Context, target: Target, definition: Mapping[str, A
     latest = describe_task_definition(ctx, target, str(definition["family"]))
     if latest is not None and not differs(definition, latest):
         return latest, False
-    data = _call(
-        ctx, target, "ecs", "register-task-definition", "--cli-input-json", json.dumps(definition), mutates=True
-    )
+    # the definition carries the containers' environment: a private file, never the command line
+    with awscli.json_input(definition, secrets=ctx.secrets()) as document:
+        data = _call(
+            ctx, target, "ecs", "register-task-definition", "--cli-input-json", document.uri, mutates=True,
+            note=document.note,
+        )  # fmt: skip
     registered = _dict(data, "ecs register-task-definition").get("taskDefinition")
     if registered is None and ctx.dry_run:
         return {**definition, "taskDefinitionArn": f"{definition['family']}:(new)"}, True
@@ -749,7 +754,7 @@ class AwsBackend:
             self.ctx,
             self.target(target),
             target.project_name,
-            sink=sink,
+            sink=lambda line: sink(self.ctx.mask(line)),  # a container may print a secret it was given
             service=container,
             task=task_id,
             follow=follow,

@@ -16,16 +16,22 @@ Three layers, each usable on its own:
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
+import os
 import re
+import shutil
+import tempfile
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, ParseError
+from passecs.core.masking import mask_document
 from passecs.core.runner import Command, Result
 
 if TYPE_CHECKING:
@@ -51,6 +57,7 @@ class AwsCall:
     operation: str
     args: tuple[str, ...] = ()
     region: str | None = None
+    note: str = ""  # shown after the command line (e.g. the masked JSON of a file:// input), never run
 
     @property
     def action(self) -> str:
@@ -69,11 +76,44 @@ class AwsCall:
         return (program, self.service, *region, self.operation, *self.args, "--output", "json")
 
     def command(self, program: str = PROGRAM, env: Mapping[str, str] | None = None) -> Command:
-        return Command(argv=self.argv(program), env=dict(env or {}))
+        return Command(argv=self.argv(program), env=dict(env or {}), note=self.note)
 
 
-def aws_call(service: str, operation: str, *args: str, region: str | None = None) -> AwsCall:
-    return AwsCall(service=service, operation=operation, args=tuple(args), region=region)
+def aws_call(service: str, operation: str, *args: str, region: str | None = None, note: str = "") -> AwsCall:
+    return AwsCall(service=service, operation=operation, args=tuple(args), region=region, note=note)
+
+
+@dataclass(frozen=True)
+class JsonInput:
+    """A JSON document handed to the aws CLI as ``file://``: the URI for the argv, the masked JSON for displays."""
+
+    uri: str
+    path: Path
+    shown: str  # the document as JSON, masked (see passecs.core.masking)
+
+    @property
+    def note(self) -> str:
+        return f"{self.path.name}: {self.shown}"
+
+
+@contextlib.contextmanager
+def json_input(document: Any, *, secrets: Sequence[str] = ()) -> Iterator[JsonInput]:
+    """``document`` in a private temporary file (0600, in a 0700 directory of its own) for as long as the
+    ``with`` lasts; removed afterwards, also on error and on Ctrl-C.
+
+    For anything that carries container environment, secrets or credentials: the command line of a child
+    process is readable by every local user (``ps``), a file of the operator's is not.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="passecs-"))  # mkdtemp: mode 0700
+    path = directory / "input.json"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(document, f)
+        shown = json.dumps(mask_document(document, secrets))
+        yield JsonInput(uri=f"file://{path}", path=path, shown=shown)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def iam_get_role(role_name: str, region: str | None = None) -> AwsCall:
@@ -307,7 +347,7 @@ def classify(exit_code: int, stderr: str) -> AwsFailure:
 
 
 CREDENTIALS_FIX = (
-    "provide AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (environment or .env; "
+    "provide AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (environment or passecs.env; "
     "plus AWS_SESSION_TOKEN for temporary keys), or AWS_PROFILE naming a profile in ~/.aws; "
     "`passecs configure profile NAME` stores the same keys for ecs-cli"
 )

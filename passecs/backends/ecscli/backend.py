@@ -36,7 +36,7 @@ _ADVICE: tuple[tuple[str, str], ...] = (
     (r"Error unmarshalling yaml|yaml: line", "fix the YAML syntax of the compose file named above"),
     (r"no such file or directory", "run passecs in the folder with the compose files (-C DIR), or name them with -f"),
     (r"at least one subnet is required", "list a subnet under run_params.network_configuration.awsvpc_configuration"
-     ".subnets in ecs-params.yml (PASS_SUBNET_ID in .env)"),
+     ".subnets in ecs-params.yml (PASS_SUBNET_ID in passecs.env)"),
     (r"requires network (configuration|mode)", "use the project's ecs-params.yml (awsvpc network mode with "
      "subnets and security groups)"),
     (r"NoCredentialProviders|no valid providers in chain", "set up credentials: 'passecs configure profile NAME "
