@@ -9,7 +9,7 @@ renders the findings. The rules come from tests/data/ecs-cli/SPEC.md (§1, §3.3
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
