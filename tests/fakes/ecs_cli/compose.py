@@ -17,6 +17,8 @@ Like the real one it reads ``$HOME/.ecs/config`` for ``--cluster-config`` (or th
 - ``hang``: up never finishes (writes its pid to ``$FAKE_ECS_CLI_STATE/hang.pid``);
 - ``down-noop``: down finds nothing to stop (the tasks keep running), exit 0.
 ``FAKE_ECS_CLI_POLL`` is the pause (seconds, default 0.05) where the real one polls every 6 s.
+``FAKE_ECS_CLI_ENDPOINT`` (a moto_server URL on loopback) hands up, ps, down, logs and ``ecs-cli ps`` to
+:mod:`ecs_cli.aws_mode` after the same flag, config and compose-file handling: the tasks then live in the emulator.
 """
 
 from __future__ import annotations
