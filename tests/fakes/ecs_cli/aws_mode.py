@@ -185,13 +185,35 @@ def task_definition_request(project: dict, cfg: dict, opts: dict) -> dict:
     return request
 
 
-def _same(wanted: object, have: object) -> bool:
-    """Whether ``have`` (as AWS returns it, with its defaults added) carries everything ``wanted`` sets."""
-    if isinstance(wanted, dict):
-        return isinstance(have, dict) and all(_same(v, have.get(k)) for k, v in wanted.items())
-    if isinstance(wanted, list):
-        return isinstance(have, list) and len(wanted) == len(have) and all(map(_same, wanted, have))
+# the task-level fields a RegisterTaskDefinition request can set (the rest of a described one is AWS's own)
+_REQUEST_FIELDS = (
+    "family", "containerDefinitions", "networkMode", "taskRoleArn", "executionRoleArn", "cpu", "memory",
+    "requiresCompatibilities", "volumes", "placementConstraints", "pidMode", "ipcMode",
+)  # fmt: skip
+
+
+def _empty(value: object) -> bool:
+    if isinstance(value, dict):
+        return all(_empty(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_empty(v) for v in value)
+    return value is None or value == "" or value is False or value == 0
+
+
+def _equal(wanted: object, have: object) -> bool:
+    """Equal, counting a missing field and AWS's empty defaults (``[]``, ``{}``, ``0``, ``false``) as the same."""
+    if _empty(wanted) and _empty(have):
+        return True
+    if isinstance(wanted, dict) and isinstance(have, dict):
+        return all(_equal(wanted.get(k), have.get(k)) for k in {*wanted, *have})
+    if isinstance(wanted, list) and isinstance(have, list):
+        return len(wanted) == len(have) and all(map(_equal, wanted, have))
     return wanted == have
+
+
+def _same(request: dict, latest: dict) -> bool:
+    """Whether the described ``latest`` revision is what ``request`` would register."""
+    return all(_equal(request.get(k), latest.get(k)) for k in _REQUEST_FIELDS)
 
 
 def register_if_needed(aws: Aws, request: dict) -> str:
