@@ -2,7 +2,9 @@
 
 ``main(argv)`` dispatches like ecs-cli 1.21.0: ``configure ...`` to :mod:`ecs_cli.configure`,
 ``compose ...``, ``logs`` and ``ps`` to :mod:`ecs_cli.compose`. Only the standard library (and PyYAML
-where a compose file must be read) is used. State (running tasks) lives in ``$FAKE_ECS_CLI_STATE``.
+where a compose file must be read) is used. State (running tasks) lives in ``$FAKE_ECS_CLI_STATE``; with
+``$FAKE_ECS_CLI_ENDPOINT`` (a moto_server on 127.0.0.1) compose up/ps/down, ps and logs act on that emulator
+instead, through boto3 (:mod:`ecs_cli.aws_mode`).
 Every invocation's argv is appended to ``$FAKE_ECS_CLI_STATE/calls.jsonl`` so tests can assert on it.
 """
 

@@ -17,6 +17,8 @@ Like the real one it reads ``$HOME/.ecs/config`` for ``--cluster-config`` (or th
 - ``hang``: up never finishes (writes its pid to ``$FAKE_ECS_CLI_STATE/hang.pid``);
 - ``down-noop``: down finds nothing to stop (the tasks keep running), exit 0.
 ``FAKE_ECS_CLI_POLL`` is the pause (seconds, default 0.05) where the real one polls every 6 s.
+``FAKE_ECS_CLI_ENDPOINT`` (a moto_server URL on loopback) hands up, ps, down, logs and ``ecs-cli ps`` to
+:mod:`ecs_cli.aws_mode` after the same flag, config and compose-file handling: the tasks then live in the emulator.
 """
 
 from __future__ import annotations
@@ -460,6 +462,10 @@ def load_project(opts: dict) -> dict:
             "awslogs": logging.get("driver") == "awslogs",
             "log_group": options.get("awslogs-group", ""),
             "log_region": options.get("awslogs-region", ""),
+            # for the FAKE_ECS_CLI_ENDPOINT mode's task definition (aws_mode.py)
+            "mem_limit": body.get("mem_limit"),
+            "mem_reservation": body.get("mem_reservation"),
+            "logging": logging,
         })
     supported = {name: {k: v for k, v in body.items() if k in SUPPORTED_KEYS} for name, body in services.items()}
     digest = hashlib.sha256(json.dumps([supported, params.get("task_definition")], sort_keys=True,
@@ -643,7 +649,7 @@ def compose_down(cfg: dict, project: dict) -> None:
 
 def render_ps(tasks: list) -> str:
     """The ps table as Go's tabwriter(minwidth 4, padding 2) writes it; header only when there are rows."""
-    rows = [["Name", "State", "Ports", "TaskDefinition", "Health"]]
+    rows = []
     ordered = [t for t in tasks if t.get("awsvpc")] + [t for t in tasks if not t.get("awsvpc")]
     ordered = [t for t in ordered if t["desired"] == "RUNNING"] + [t for t in ordered if t["desired"] != "RUNNING"]
     for task in ordered:
@@ -662,8 +668,15 @@ def render_ps(tasks: list) -> str:
                 ip = _ip(task["id"], task.get("public", False))
             ports = ", ".join(f"{ip + ':' if ip else ''}{h}->{c_}/{p}" for h, c_, p in c["ports"])
             rows.append([_name(task, c), state, ports, task["td"], "UNKNOWN"])
-    if len(rows) == 1:
+    return tabulate(rows)
+
+
+def tabulate(rows: list) -> str:
+    """Rows of (Name, State, Ports, TaskDefinition, Health) under the header, as Go's tabwriter (minwidth 4,
+    padding 2) writes them: every column but the last padded; nothing at all when there are no rows."""
+    if not rows:
         return ""
+    rows = [["Name", "State", "Ports", "TaskDefinition", "Health"], *rows]
     widths = [max(4, max(len(r[i]) for r in rows) + 2) for i in range(4)]
     return "".join("".join(r[i].ljust(widths[i]) for i in range(4)) + r[4] + "\n" for r in rows)
 
@@ -707,7 +720,16 @@ def _compose(args: list[str]) -> int:
         if "error" in cfg:
             raise compose_fatal(cfg["error"])
         project = load_project(opts)
-        if sub == "up":
+        from ecs_cli import aws_mode
+
+        if aws_mode.endpoint():  # the second mode: the tasks live in an AWS emulator, not in compose.json
+            if sub == "up":
+                aws_mode.compose_up(opts, leaf, cfg, project)
+            elif sub == "ps":
+                aws_mode.compose_ps(leaf, cfg, project)
+            else:
+                aws_mode.compose_down(cfg, project)
+        elif sub == "up":
             compose_up(opts, leaf, cfg, project)
         elif sub == "ps":
             compose_ps(leaf, cfg, project)
@@ -728,6 +750,14 @@ def _logs(args: list[str]) -> int:
     if "error" in cfg:
         log("fatal", f"Error executing 'logs': {cfg['error']}")
         return 1
+    from ecs_cli import aws_mode
+
+    if aws_mode.endpoint():
+        try:
+            aws_mode.logs(leaf, cfg)
+        except Fatal:
+            return 1
+        return 0
     task_id = leaf.get("task-id")
     if not task_id:
         log("fatal", "Error executing 'logs': TaskID must be specified with the --task-id flag")
@@ -785,6 +815,14 @@ def _cluster_ps(args: list[str]) -> int:
     if "error" in cfg:
         log("fatal", f"Error executing 'ps': {cfg['error']}")
         return 1
+    from ecs_cli import aws_mode
+
+    if aws_mode.endpoint():
+        try:
+            aws_mode.cluster_ps(leaf, cfg)
+        except Fatal:
+            return 1
+        return 0
     desired = leaf.get("desired-status")
     tasks = [t for t in load_state()["tasks"] if t["cluster"] == cfg["cluster"]
              and (desired is None or t["desired"] == desired)]
