@@ -167,6 +167,39 @@ def _remaining(deadline: float, timeout: float, what: str) -> float:
     return left
 
 
+def check_running(
+    ctx: Context,
+    target: ecscli.ComposeTarget,
+    containers: Sequence[Container],
+    services: Sequence[str],
+    failures: Sequence[str] = (),
+    *,
+    action: str = "up",
+) -> None:
+    """After ``up`` (or ``rollback``): every container RUNNING, one for each of ``services``; else
+    CommandFailed saying what does not run and why."""
+    problems = list(dict.fromkeys(failures))
+    if not containers and not problems:
+        problems.append(f"no task of project '{target.project_name}' is running after {action}")
+    for c in containers:
+        if not c.running:
+            problems.append(f"container {c.container} of task {c.task_id} is {format_state(c)}, not RUNNING")
+    missing = [s for s in services if containers and s not in {c.container for c in containers if c.running}]
+    if missing:
+        problems.append(f"no RUNNING container for service(s) {', '.join(missing)}")
+    if problems:
+        reason = "; ".join(problems)
+        raise CommandFailed(
+            f"{action}: nothing runs as it should on {_where(ctx, target)}: {reason}",
+            advice(reason) or "see why with 'passecs ps --all' (stopped containers show exit code and reason) "
+            "and 'passecs logs SERVICE --task-id ID'",
+        )
+    tasks = group_by_task(containers)
+    output.progress(
+        f"running: {len(containers)} container(s) in {len(tasks)} task(s) ({', '.join(tasks)}) on {_where(ctx, target)}"
+    )
+
+
 def up(
     ctx: Context,
     *,
@@ -222,26 +255,7 @@ def up(
         if report.containers is not None
         else backend.ps(target, timeout=_remaining(deadline, timeout, "checking the containers"))
     )
-    problems = list(dict.fromkeys(report.failures))
-    if not containers and not problems:
-        problems.append(f"no task of project '{target.project_name}' is running after up")
-    for c in containers:
-        if not c.running:
-            problems.append(f"container {c.container} of task {c.task_id} is {format_state(c)}, not RUNNING")
-    missing = [s for s in services if containers and s not in {c.container for c in containers if c.running}]
-    if missing:
-        problems.append(f"no RUNNING container for service(s) {', '.join(missing)}")
-    if problems:
-        reason = "; ".join(problems)
-        raise CommandFailed(
-            f"up: nothing runs as it should on {_where(ctx, target)}: {reason}",
-            advice(reason) or "see why with 'passecs ps --all' (stopped containers show exit code and reason) "
-            "and 'passecs logs SERVICE --task-id ID'",
-        )
-    tasks = group_by_task(containers)
-    output.progress(
-        f"running: {len(containers)} container(s) in {len(tasks)} task(s) ({', '.join(tasks)}) on {_where(ctx, target)}"
-    )
+    check_running(ctx, target, containers, services, report.failures)
     return UpOutcome(containers, report.task_definition, report.replaced_tasks, kept_running=report.kept_running)
 
 
