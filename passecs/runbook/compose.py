@@ -9,6 +9,7 @@ logs to show. :class:`EcsCliBackend` runs ``ecs-cli`` and turns its output into 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, TimedO
 from passecs.core.records import Container, Port
 from passecs.files.defaults import DEFAULT_COMPOSE_FILES, ECS_PARAMS_FILE
 from passecs.runbook import guard
+from passecs.runbook.cost import Estimate
+from passecs.runbook.cost import render as render_cost
 
 # ---------------------------------------------------------------------------------------------- targets
 
@@ -155,9 +158,30 @@ class UpOutcome:
     replaced: list[str]
     dry_run: bool = False
     kept_running: bool = False  # the task definition was unchanged and the running tasks were kept
+    cost: Estimate | None = None  # what the task costs to run (printed before up starts)
 
     def endpoints(self) -> list[str]:
         return endpoint_lines(self.containers)
+
+
+def cost_estimate(ctx: Context, target: ecscli.ComposeTarget, *, region: str | None = None) -> Estimate:
+    """The Fargate estimate for ecs-params.yml's task size in the cluster configuration's region (or
+    ``region``). Files that cannot be read give no estimate (the step that needs them says why)."""
+    from passecs.files.ecs import read_cluster_configurations
+    from passecs.files.project import read_ecs_params
+    from passecs.runbook import cost
+
+    try:
+        params = read_ecs_params(ctx.project_dir / target.ecs_params, ctx.env) if target.ecs_params else None
+        chosen = read_cluster_configurations(ctx.ecs_dir).get(target.cluster_config)
+    except InvalidInput as exc:
+        return dataclasses.replace(cost.estimate(None, None, region), reason=f"cannot read the files: {exc.message}")
+    return cost.estimate(
+        params.cpu_limit if params is not None else None,
+        params.mem_limit if params is not None else None,
+        region or (chosen.region if chosen is not None else None),
+        launch_type=(chosen.launch_type if chosen is not None else None) or "FARGATE",
+    )
 
 
 def _remaining(deadline: float, timeout: float, what: str) -> float:
@@ -215,6 +239,8 @@ def up(
     from passecs.files.project import service_names  # YAML and the project model: only for up and logs
 
     services = service_names(ctx.project_dir, target.files)  # a broken compose file stops us here (exit 3)
+    estimate = cost_estimate(ctx, target)
+    output.notice(render_cost(estimate))
     guard.confirm(ctx, action="up", cluster_config=cluster_config, yes=yes)
     backend = backend_for(ctx)
     deadline = time.monotonic() + timeout
@@ -245,7 +271,7 @@ def up(
         raise Interrupted(exc.message, "tasks may still be starting: check with 'passecs ps'") from None
 
     if ctx.dry_run:
-        return UpOutcome([], report.task_definition, [], dry_run=True)
+        return UpOutcome([], report.task_definition, [], dry_run=True, cost=estimate)
     if report.kept_running:
         output.notice("the task definition is unchanged: the running task(s) were kept (--force-update replaces them)")
 
@@ -256,7 +282,9 @@ def up(
         else backend.ps(target, timeout=_remaining(deadline, timeout, "checking the containers"))
     )
     check_running(ctx, target, containers, services, report.failures)
-    return UpOutcome(containers, report.task_definition, report.replaced_tasks, kept_running=report.kept_running)
+    return UpOutcome(
+        containers, report.task_definition, report.replaced_tasks, kept_running=report.kept_running, cost=estimate
+    )
 
 
 @dataclass(frozen=True)

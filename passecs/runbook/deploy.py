@@ -17,6 +17,7 @@ from passecs.core import output
 from passecs.core.context import Context
 from passecs.core.errors import InvalidInput
 from passecs.core.records import Container
+from passecs.runbook.cost import Estimate
 
 DONE = "done"
 IN_PLACE = "already in place"
@@ -41,6 +42,7 @@ class DeployReport:
     endpoints: tuple[str, ...] = ()
     logs_commands: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    cost: Estimate | None = None
 
     @property
     def changed(self) -> bool:
@@ -56,6 +58,7 @@ class DeployReport:
             "endpoints": list(self.endpoints),
             "logs_commands": list(self.logs_commands),
             "warnings": list(self.warnings),
+            "cost": self.cost.to_json() if self.cost is not None else None,
         }
 
 
@@ -139,6 +142,7 @@ def deploy(
         endpoints=tuple(up.endpoints()),
         logs_commands=tuple(logs_commands(cluster_config, up.containers)),
         warnings=tuple(warnings) + tuple(role.warnings),
+        cost=up.cost,
     )
 
 
@@ -154,6 +158,10 @@ def render_deploy(report: DeployReport) -> str:
         lines += ["", "endpoints:", *(f"  {e}" for e in report.endpoints)]
     if report.logs_commands:
         lines += ["", "logs:", *(f"  {c}" for c in report.logs_commands)]
+    if report.cost is not None:
+        from passecs.runbook.cost import render
+
+        lines += ["", render(report.cost)]
     return "\n".join(lines)
 
 
@@ -207,6 +215,7 @@ def plan(ctx: Context, *, cluster_config: str | None = None, create_log_groups: 
     """The runbook's commands for this configuration, in order. Calls nothing, reads only local files."""
     from passecs.backends.ecscli import argv as ecscli
     from passecs.runbook import compose, iam
+    from passecs.runbook.cost import render as render_cost
 
     profile = _profile_lines(ctx)
     cluster_step, name, region = _cluster_lines(ctx, cluster_config)
@@ -218,8 +227,9 @@ def plan(ctx: Context, *, cluster_config: str | None = None, create_log_groups: 
         cluster_step,
         PlanStep(f"ECS task execution role '{role_plan.role_name}'", tuple(role_plan.lines())),
     ]
+    estimate = PlanStep(render_cost(compose.cost_estimate(ctx, target, region=region)), ())
     if ctx.backend == "aws":
-        return head + _aws_compose_steps(ctx, target, name, region, create_log_groups)
+        return [*head, *_aws_compose_steps(ctx, target, name, region, create_log_groups), estimate]
     up = ecscli.compose_up("ecs-cli", target, create_log_groups=create_log_groups)
     ps = ecscli.compose_ps("ecs-cli", target)
     down = ecscli.compose_down("ecs-cli", target)
@@ -232,6 +242,7 @@ def plan(ctx: Context, *, cluster_config: str | None = None, create_log_groups: 
         PlanStep("read IPs and the task id", (shlex.join(ps),)),
         PlanStep("follow the logs (TASK_ID: the id in the Name column of ps)", (logs,)),
         PlanStep("stop and remove the containers", (shlex.join(down),)),
+        estimate,
     ]
 
 
@@ -302,6 +313,7 @@ def _aws_compose_steps(
 def render_plan(steps: Sequence[PlanStep]) -> str:
     lines: list[str] = []
     for number, step in enumerate(steps):
-        lines.append(f"# {number}. {step.title}" if number else f"# {step.title}")
+        # a step with no command (the cost estimate) is a note, not a numbered step
+        lines.append(f"# {number}. {step.title}" if number and step.commands else f"# {step.title}")
         lines.extend(step.commands)
     return "\n".join(lines)
