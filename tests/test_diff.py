@@ -190,3 +190,25 @@ def test_rollback_without_a_previous_revision_says_so() -> None:
         revisions.choose_revision(ACTIVE, [], "pass", None)
     with pytest.raises(CommandFailed, match="no older active revision"):
         revisions.choose_revision(ACTIVE, [ARN.format(1)], "pass", None)
+
+
+def test_rollback_is_checked_running_as_up_is(tmp_path: Any) -> None:
+    from passecs.backends.ecscli.argv import ComposeTarget
+    from passecs.core.context import Context
+    from passecs.core.records import Container
+    from passecs.runbook.compose import check_running
+
+    ctx = Context(project_dir=tmp_path)
+    target = ComposeTarget(files=("docker-compose.yml",), project_name="pass", cluster_config="passdev")
+    ok = [Container("passdev", "t1", name, "RUNNING", "pass:1") for name in ("ember", "fcrepo")]
+    check_running(ctx, target, ok, ["ember", "fcrepo"], action="rollback")
+    died = [ok[0], Container("passdev", "t1", "fcrepo", "STOPPED", "pass:1", exit_code=137, reason="OOM")]
+    with pytest.raises(CommandFailed) as caught:
+        check_running(ctx, target, died, ["ember", "fcrepo"], action="rollback")
+    assert caught.value.message == (
+        "rollback: nothing runs as it should on cluster configuration 'passdev': "
+        "container fcrepo of task t1 is STOPPED (exit 137, OOM), not RUNNING; "
+        "no RUNNING container for service(s) fcrepo"
+    )
+    with pytest.raises(CommandFailed, match="no task of project 'pass' is running after rollback"):
+        check_running(ctx, target, [], ["ember"], action="rollback")

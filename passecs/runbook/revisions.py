@@ -224,7 +224,9 @@ def history(
     family = target.project_name
     arns = aws.list_revisions(ctx, where, family)
     running = _running_by_definition(aws.project_tasks(ctx, where, family))
-    shown = list(arns[:limit]) + [a for a in arns[limit:] if a in running]
+    # and whatever runs, even beyond the limit or deregistered since (INACTIVE revisions are not listed)
+    shown = list(arns[:limit]) + [a for a in arns[limit:] if a in running] + [a for a in running if a not in arns]
+    shown.sort(key=aws.revision_number, reverse=True)
     revisions = []
     for arn in shown:  # one describe call each: the API has no batch form
         definition = aws.describe_task_definition(ctx, where, arn)
@@ -243,7 +245,7 @@ def render_history(report: History) -> str:
             (r.name, r.registered_at or "-", f"RUNNING ({', '.join(r.running_tasks)})" if r.running else "", images)
         )
     text = output.table(("REVISION", "REGISTERED (UTC)", "NOW", "IMAGES"), rows)
-    if report.total > len([r for r in report.revisions]):
+    if report.total > len(report.revisions):
         text += f"\n({len(report.revisions)} of {report.total} revisions; --limit N shows more)"
     return text
 
