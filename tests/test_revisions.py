@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -28,6 +30,11 @@ def _set_image(project: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text
     path.write_text(text.replace(old, new))
+
+
+def _aws(*args: str) -> None:
+    """The aws CLI against the emulator (the environment ``--local`` set up in this process)."""
+    subprocess.run([sys.executable, "-m", "awscli", *args], check=True, capture_output=True, timeout=60)
 
 
 def _calls(stderr: str) -> list[str]:
@@ -121,10 +128,21 @@ def test_diff_history_rollback(cli, rehearsal: Path, project: Path, monkeypatch:
     missing = cli("--local", "rollback", "--to", "9", "--yes")
     assert missing.code == 2 and "family pass has no active revision 9" in missing.stderr
 
-    # the ecs-cli backend rolls forward the same way (through the aws CLI; ecs-cli has no rollback)
+    # a revision that cannot start: rollback fails as up does, naming the task, AWS's reason and the fix
+    _aws("logs", "delete-log-group", "--log-group-name", "pass")
+    failed = cli("--local", "rollback", "--to", "2", "--yes")
+    assert failed.code == 1, failed.stderr
+    assert "stopped instead of running" in failed.stderr and "The specified log group does not exist" in failed.stderr
+    assert "--create-log-groups" in failed.stderr
+    _aws("logs", "create-log-group", "--log-group-name", "pass")
+
+    # the ecs-cli backend rolls the same way (through the aws CLI; ecs-cli has no rollback), and diffs the same
     forward = cli("--backend", "ecs-cli", "rollback", "--to", "pass:2", "--yes")  # the env --local set still holds
     assert forward.code == 0, forward.stderr
+    assert forward.stdout.startswith("rolled back: pass:2 runs (task ")  # nothing ran after the failure
     assert {c["task_definition"] for c in json.loads(cli("--local", "ps", "--json").stdout)} == {"pass:2"}
+    differs = cli("--backend", "ecs-cli", "diff")
+    assert differs.code == 7 and "ftpserver.image: pass/ftpserver:0.0.1-demo → 0.0.9-demo" in differs.stdout
 
     # the replaced tasks were told to stop (not waited for, as up does): let them finish before down checks
     deadline = time.monotonic() + 20
