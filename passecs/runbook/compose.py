@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from passecs.backends import DEFAULT_UP_TIMEOUT, backend_for
 from passecs.backends.ecscli import argv as ecscli
@@ -24,8 +25,9 @@ from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, TimedO
 from passecs.core.records import Container, Port
 from passecs.files.defaults import DEFAULT_COMPOSE_FILES, ECS_PARAMS_FILE
 from passecs.runbook import guard
-from passecs.runbook.cost import Estimate
-from passecs.runbook.cost import render as render_cost
+
+if TYPE_CHECKING:
+    from passecs.runbook.cost import Estimate
 
 # ---------------------------------------------------------------------------------------------- targets
 
@@ -239,6 +241,8 @@ def up(
     from passecs.files.project import service_names  # YAML and the project model: only for up and logs
 
     services = service_names(ctx.project_dir, target.files)  # a broken compose file stops us here (exit 3)
+    from passecs.runbook.cost import render as render_cost
+
     estimate = cost_estimate(ctx, target)
     output.notice(render_cost(estimate))
     guard.confirm(ctx, action="up", cluster_config=cluster_config, yes=yes)

@@ -11,13 +11,15 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from passecs.core import output
 from passecs.core.context import Context
 from passecs.core.errors import InvalidInput
 from passecs.core.records import Container
-from passecs.runbook.cost import Estimate
+
+if TYPE_CHECKING:
+    from passecs.runbook.cost import Estimate
 
 DONE = "done"
 IN_PLACE = "already in place"
