@@ -212,3 +212,20 @@ def test_rollback_is_checked_running_as_up_is(tmp_path: Any) -> None:
     )
     with pytest.raises(CommandFailed, match="no task of project 'pass' is running after rollback"):
         check_running(ctx, target, [], ["ember"], action="rollback")
+
+
+def test_diff_reports_say_what_was_compared() -> None:
+    change = Change("ember.image", "changed", "pass/ember:1", "pass/ember:2")
+    running = revisions.DiffReport("pass", "pass:2", "running", (change,), ("t-1",), ("pass:1",))
+    assert revisions.render_diff(running).splitlines() == [
+        "(also running: pass:1; compared with the newest)",
+        "1 difference between the files and pass:2, which runs now (task t-1):",
+        "  ember.image: pass/ember:1 → 2",
+    ]
+    latest = revisions.DiffReport("pass", "pass:3", "latest", ())
+    assert revisions.render_diff(latest) == (
+        "no difference: the files give the task definition of pass:3, the family's latest revision (nothing runs)"
+    )
+    none = revisions.DiffReport("pass", None, "none", (change,))
+    assert none.differs and revisions.render_diff(none).startswith("family pass has no revision yet")
+    assert running.to_json()["changes"] == [change.to_json()] and running.to_json()["differs"] is True

@@ -114,10 +114,11 @@ def diff(ctx: Context, *, cluster_config: str | None = None, files: Sequence[str
 def render_diff(report: DiffReport) -> str:
     from passecs.runbook.diff import render
 
+    if report.basis == "none":
+        return f"family {report.family} has no revision yet: up would register the files' task definition"
     what = {
         "running": f"{report.against}, which runs now (task {', '.join(report.running_tasks)})",
         "latest": f"{report.against}, the family's latest revision (nothing runs)",
-        "none": f"nothing: family {report.family} has no revision yet",
     }[report.basis]
     lines = []
     if report.other_running:
