@@ -127,3 +127,15 @@ def test_no_traceback_on_unexpected_usage(cli) -> None:  # type: ignore[no-untyp
     out: Outcome = cli("-C")
     assert out.code == 2
     assert "Traceback" not in out.output
+
+
+def test_readme_documents_every_exit_code_and_the_revision_commands(cli) -> None:  # type: ignore[no-untyped-def]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Exit codes", 1)[1].split("\n\n", 2)[1]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "code" not in line]
+    documented = {int(line.split("|")[1]) for line in rows}
+    assert documented == {int(code) for code in ExitCode}
+    assert ExitCode.DIFFERS == 7
+    out = cli("--help")
+    for command in ("diff", "history", "rollback"):
+        assert f"passecs {command}" in readme and command in out.stdout

@@ -144,6 +144,9 @@ def test_plan_is_the_runbook_for_the_live_configuration(cli, ecs_home: Path, pro
     assert lines[0] == f"cd {project}"
     # numbered steps in runbook order
     titles = [line for line in out.stdout.splitlines() if line.startswith("# ")]
+    # ... and last, a note (not a step) with the cost of running the task
+    assert titles[-1].startswith("# cost: 1 vCPU, 8 GB in us-east-1") and "$54.75 for 30 days" in titles[-1]
+    titles = titles[:-1]
     assert [t.split(".")[0] for t in titles[1:]] == [f"# {i}" for i in range(1, len(titles))]
     assert SECRET_KEY not in out.output
 

@@ -221,3 +221,18 @@ def test_local_environment_uses_a_private_home(emu: emulator.EmulatorState) -> N
 
 def test_emulator_refuses_a_non_loopback_host() -> None:
     assert emulator.main(["--host", "0.0.0.0", "--port", "0"]) == 2
+
+
+def test_task_definitions_record_when_they_were_registered(account: dict[str, str]) -> None:
+    # history shows the registration time AWS reports; stock moto reports none
+    from datetime import datetime, timedelta, timezone
+
+    listed = aws(account, "ecs", "list-task-definitions", "--family-prefix", "demo")["taskDefinitionArns"]
+    found = aws(account, "ecs", "describe-task-definition", "--task-definition", listed[-1])["taskDefinition"]
+    registered = found["registeredAt"]
+    when = (
+        datetime.fromtimestamp(registered, tz=timezone.utc)
+        if isinstance(registered, (int, float))
+        else datetime.fromisoformat(str(registered))
+    )
+    assert abs(datetime.now(timezone.utc) - when) < timedelta(hours=1)

@@ -10,7 +10,7 @@ import typer
 
 
 def register_all(app: typer.Typer) -> None:
-    from passecs.commands import compose, configure, deploy, doctor, iam, local
+    from passecs.commands import compose, configure, deploy, doctor, iam, local, revisions
 
-    for module in (configure, iam, compose, doctor, deploy, local):
+    for module in (configure, iam, compose, revisions, doctor, deploy, local):
         module.register(app)

@@ -17,6 +17,7 @@ class ExitCode(enum.IntEnum):
     TOOL_MISSING = 4  # ecs-cli or aws cannot be found
     REFUSED = 5  # confirmation was needed and not given
     TIMED_OUT = 6
+    DIFFERS = 7  # a result, not an error: `passecs diff` found differences
     INTERRUPTED = 130
 
 

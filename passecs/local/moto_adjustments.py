@@ -496,3 +496,19 @@ def list_account_settings_reports_the_defaults() -> None:
         return settings
 
     backend_cls.list_account_settings = list_account_settings
+
+
+@_adjustment
+def task_definition_records_when_it_was_registered() -> None:
+    """describe-task-definition reports ``registeredAt`` (the registration time), as AWS does.
+
+    Stock moto leaves it out, so a revision's history has no time.
+    """
+    task_definition_cls = _models().TaskDefinition
+    original = task_definition_cls.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.registered_at = _now()
+
+    task_definition_cls.__init__ = __init__

@@ -9,10 +9,12 @@ logs to show. :class:`EcsCliBackend` runs ``ecs-cli`` and turns its output into 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from passecs.backends import DEFAULT_UP_TIMEOUT, backend_for
 from passecs.backends.ecscli import argv as ecscli
@@ -23,6 +25,9 @@ from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, TimedO
 from passecs.core.records import Container, Port
 from passecs.files.defaults import DEFAULT_COMPOSE_FILES, ECS_PARAMS_FILE
 from passecs.runbook import guard
+
+if TYPE_CHECKING:
+    from passecs.runbook.cost import Estimate
 
 # ---------------------------------------------------------------------------------------------- targets
 
@@ -190,9 +195,30 @@ class UpOutcome:
     replaced: list[str]
     dry_run: bool = False
     kept_running: bool = False  # the task definition was unchanged and the running tasks were kept
+    cost: Estimate | None = None  # what the task costs to run (printed before up starts)
 
     def endpoints(self) -> list[str]:
         return endpoint_lines(self.containers)
+
+
+def cost_estimate(ctx: Context, target: ecscli.ComposeTarget, *, region: str | None = None) -> Estimate:
+    """The Fargate estimate for ecs-params.yml's task size in the cluster configuration's region (or
+    ``region``). Files that cannot be read give no estimate (the step that needs them says why)."""
+    from passecs.files.ecs import read_cluster_configurations
+    from passecs.files.project import read_ecs_params
+    from passecs.runbook import cost
+
+    try:
+        params = read_ecs_params(ctx.project_dir / target.ecs_params, ctx.env) if target.ecs_params else None
+        chosen = read_cluster_configurations(ctx.ecs_dir).get(target.cluster_config)
+    except InvalidInput as exc:
+        return dataclasses.replace(cost.estimate(None, None, region), reason=f"cannot read the files: {exc.message}")
+    return cost.estimate(
+        params.cpu_limit if params is not None else None,
+        params.mem_limit if params is not None else None,
+        region or (chosen.region if chosen is not None else None),
+        launch_type=(chosen.launch_type if chosen is not None else None) or "FARGATE",
+    )
 
 
 def _remaining(deadline: float, timeout: float, what: str) -> float:
@@ -200,6 +226,39 @@ def _remaining(deadline: float, timeout: float, what: str) -> float:
     if left <= 0:
         raise TimedOut(f"timed out after {timeout:g} s ({what})", "raise the limit with --timeout")
     return left
+
+
+def check_running(
+    ctx: Context,
+    target: ecscli.ComposeTarget,
+    containers: Sequence[Container],
+    services: Sequence[str],
+    failures: Sequence[str] = (),
+    *,
+    action: str = "up",
+) -> None:
+    """After ``up`` (or ``rollback``): every container RUNNING, one for each of ``services``; else
+    CommandFailed saying what does not run and why."""
+    problems = list(dict.fromkeys(failures))
+    if not containers and not problems:
+        problems.append(f"no task of project '{target.project_name}' is running after {action}")
+    for c in containers:
+        if not c.running:
+            problems.append(f"container {c.container} of task {c.task_id} is {format_state(c)}, not RUNNING")
+    missing = [s for s in services if containers and s not in {c.container for c in containers if c.running}]
+    if missing:
+        problems.append(f"no RUNNING container for service(s) {', '.join(missing)}")
+    if problems:
+        reason = "; ".join(problems)
+        raise CommandFailed(
+            f"{action}: nothing runs as it should on {_where(ctx, target)}: {reason}",
+            advice(reason) or "see why with 'passecs ps --all' (stopped containers show exit code and reason) "
+            "and 'passecs logs SERVICE --task-id ID'",
+        )
+    tasks = group_by_task(containers)
+    output.progress(
+        f"running: {len(containers)} container(s) in {len(tasks)} task(s) ({', '.join(tasks)}) on {_where(ctx, target)}"
+    )
 
 
 def up(
@@ -218,6 +277,10 @@ def up(
 
     services = service_names(ctx.project_dir, target.files)  # a broken compose file stops us here (exit 3)
     ctx = guard_container_secrets(ctx, target.files, "up")
+    from passecs.runbook.cost import render as render_cost
+
+    estimate = cost_estimate(ctx, target)
+    output.notice(render_cost(estimate))
     guard.confirm(ctx, action="up", cluster_config=cluster_config, yes=yes)
     output.progress(f"project {target.project_name} (from {target.project_name_source})")
     backend = backend_for(ctx)
@@ -249,7 +312,7 @@ def up(
         raise Interrupted(exc.message, "tasks may still be starting: check with 'passecs ps'") from None
 
     if ctx.dry_run:
-        return UpOutcome([], report.task_definition, [], dry_run=True)
+        return UpOutcome([], report.task_definition, [], dry_run=True, cost=estimate)
     if report.kept_running:
         output.notice("the task definition is unchanged: the running task(s) were kept (--force-update replaces them)")
 
@@ -259,27 +322,10 @@ def up(
         if report.containers is not None
         else backend.ps(target, timeout=_remaining(deadline, timeout, "checking the containers"))
     )
-    problems = list(dict.fromkeys(report.failures))
-    if not containers and not problems:
-        problems.append(f"no task of project '{target.project_name}' is running after up")
-    for c in containers:
-        if not c.running:
-            problems.append(f"container {c.container} of task {c.task_id} is {format_state(c)}, not RUNNING")
-    missing = [s for s in services if containers and s not in {c.container for c in containers if c.running}]
-    if missing:
-        problems.append(f"no RUNNING container for service(s) {', '.join(missing)}")
-    if problems:
-        reason = "; ".join(problems)
-        raise CommandFailed(
-            f"up: nothing runs as it should on {_where(ctx, target)}: {reason}",
-            advice(reason) or "see why with 'passecs ps --all' (stopped containers show exit code and reason) "
-            "and 'passecs logs SERVICE --task-id ID'",
-        )
-    tasks = group_by_task(containers)
-    output.progress(
-        f"running: {len(containers)} container(s) in {len(tasks)} task(s) ({', '.join(tasks)}) on {_where(ctx, target)}"
+    check_running(ctx, target, containers, services, report.failures)
+    return UpOutcome(
+        containers, report.task_definition, report.replaced_tasks, kept_running=report.kept_running, cost=estimate
     )
-    return UpOutcome(containers, report.task_definition, report.replaced_tasks, kept_running=report.kept_running)
 
 
 @dataclass(frozen=True)

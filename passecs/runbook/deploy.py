@@ -11,12 +11,15 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from passecs.core import output
 from passecs.core.context import Context
 from passecs.core.errors import InvalidInput
 from passecs.core.records import Container
+
+if TYPE_CHECKING:
+    from passecs.runbook.cost import Estimate
 
 DONE = "done"
 IN_PLACE = "already in place"
@@ -41,6 +44,7 @@ class DeployReport:
     endpoints: tuple[str, ...] = ()
     logs_commands: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    cost: Estimate | None = None
 
     @property
     def changed(self) -> bool:
@@ -56,6 +60,7 @@ class DeployReport:
             "endpoints": list(self.endpoints),
             "logs_commands": list(self.logs_commands),
             "warnings": list(self.warnings),
+            "cost": self.cost.to_json() if self.cost is not None else None,
         }
 
 
@@ -140,6 +145,7 @@ def deploy(
         endpoints=tuple(up.endpoints()),
         logs_commands=tuple(logs_commands(cluster_config, up.containers)),
         warnings=tuple(warnings) + tuple(role.warnings),
+        cost=up.cost,
     )
 
 
@@ -155,6 +161,10 @@ def render_deploy(report: DeployReport) -> str:
         lines += ["", "endpoints:", *(f"  {e}" for e in report.endpoints)]
     if report.logs_commands:
         lines += ["", "logs:", *(f"  {c}" for c in report.logs_commands)]
+    if report.cost is not None:
+        from passecs.runbook.cost import render
+
+        lines += ["", render(report.cost)]
     return "\n".join(lines)
 
 
@@ -208,6 +218,7 @@ def plan(ctx: Context, *, cluster_config: str | None = None, create_log_groups: 
     """The runbook's commands for this configuration, in order. Calls nothing, reads only local files."""
     from passecs.backends.ecscli import argv as ecscli
     from passecs.runbook import compose, iam
+    from passecs.runbook.cost import render as render_cost
 
     profile = _profile_lines(ctx)
     cluster_step, name, region = _cluster_lines(ctx, cluster_config)
@@ -219,8 +230,9 @@ def plan(ctx: Context, *, cluster_config: str | None = None, create_log_groups: 
         cluster_step,
         PlanStep(f"ECS task execution role '{role_plan.role_name}'", tuple(role_plan.lines())),
     ]
+    estimate = PlanStep(render_cost(compose.cost_estimate(ctx, target, region=region)), ())
     if ctx.backend == "aws":
-        return head + _aws_compose_steps(ctx, target, name, region, create_log_groups)
+        return [*head, *_aws_compose_steps(ctx, target, name, region, create_log_groups), estimate]
     up = ecscli.compose_up("ecs-cli", target, create_log_groups=create_log_groups)
     ps = ecscli.compose_ps("ecs-cli", target)
     down = ecscli.compose_down("ecs-cli", target)
@@ -233,6 +245,7 @@ def plan(ctx: Context, *, cluster_config: str | None = None, create_log_groups: 
         PlanStep("read IPs and the task id", (shlex.join(ps),)),
         PlanStep("follow the logs (TASK_ID: the id in the Name column of ps)", (logs,)),
         PlanStep("stop and remove the containers", (shlex.join(down),)),
+        estimate,
     ]
 
 
@@ -327,6 +340,7 @@ def task_definition_lines(ctx: Context, definition: Any, region: str, file_name:
 def render_plan(steps: Sequence[PlanStep]) -> str:
     lines: list[str] = []
     for number, step in enumerate(steps):
-        lines.append(f"# {number}. {step.title}" if number else f"# {step.title}")
+        # a step with no command (the cost estimate) is a note, not a numbered step
+        lines.append(f"# {number}. {step.title}" if number and step.commands else f"# {step.title}")
         lines.extend(step.commands)
     return "\n".join(lines)

@@ -29,7 +29,7 @@ from passecs.core.records import Container, Port
 if TYPE_CHECKING:
     from passecs.backends.ecscli.argv import ComposeTarget
     from passecs.core.context import Context
-    from passecs.files.project import Project
+    from passecs.files.project import EcsParams, Project
 
 Sink = Callable[[str], None]
 
@@ -68,7 +68,11 @@ class Network:
 
 
 def network_from_project(project: Project) -> Network | None:
-    params = project.ecs_params
+    return network_from_params(project.ecs_params)
+
+
+def network_from_params(params: EcsParams | None) -> Network | None:
+    """ecs-params.yml's awsvpc configuration, None when it has none."""
     if params is None or not (params.subnets or params.security_groups or params.assign_public_ip):
         return None
     return Network(params.subnets, params.security_groups, params.assign_public_ip)
@@ -167,6 +171,21 @@ def describe_task_definition(ctx: Context, target: Target, name: str) -> dict[st
             return None
         raise
     return _dict(_dict(data, "ecs describe-task-definition").get("taskDefinition"), "taskDefinition")
+
+
+def revision_number(arn: str) -> int:
+    """The revision of ``...:task-definition/family:7`` (or ``family:7``); 0 when there is none."""
+    _, _, number = family_revision(arn).rpartition(":")
+    return int(number) if number.isdigit() else 0
+
+
+def list_revisions(ctx: Context, target: Target, family: str) -> list[str]:
+    """The ARNs of the family's ACTIVE revisions, newest first (``--family-prefix`` is a prefix: other
+    families that start with the same name are left out)."""
+    data = _call(ctx, target, "ecs", "list-task-definitions", "--family-prefix", family, "--sort", "DESC")
+    arns = [str(a) for a in _list(_dict(data, "ecs list-task-definitions").get("taskDefinitionArns"), "arns")]
+    ours = [a for a in arns if family_revision(a).rpartition(":")[0] == family]
+    return sorted(ours, key=revision_number, reverse=True)
 
 
 def _public_ips(ctx: Context, target: Target, tasks: Iterable[Mapping[str, Any]], warn: Sink | None) -> dict[str, str]:
@@ -399,33 +418,8 @@ def register_if_changed(ctx: Context, target: Target, definition: Mapping[str, A
     return _dict(registered, "taskDefinition"), True
 
 
-def up(
-    ctx: Context,
-    project: Project,
-    target: Target,
-    project_name: str,
-    *,
-    create_log_groups_first: bool = False,
-    force_update: bool = False,
-    network: Network | None = None,
-    task_role_arn: str | None = None,
-    timeout: float = 900.0,
-    poll_interval: float = DEFAULT_POLL_SECONDS,
-    on_progress: Sink | None = None,
-    warn: Sink | None = None,
-    running: Sequence[Mapping[str, Any]] | None = None,
-) -> UpResult:
-    """``ecs-cli compose up`` through aws: register when changed, (re)start the project's task, wait.
-
-    ``network`` replaces ecs-params.yml's awsvpc configuration (the local rehearsal's own subnet and
-    security group; the file is never changed). A task that stops or never starts raises CommandFailed
-    with its stopped reason; a run-task failure (``RESOURCE:MEMORY``...) too.
-    """
-    say = on_progress or (lambda _line: None)
-    definition = build_task_definition(
-        project, project_name, launch_type=target.launch_type, task_role_arn=task_role_arn
-    )
-    network = network or network_from_project(project)
+def check_network(target: Target, definition: Mapping[str, Any], network: Network | None) -> None:
+    """Fargate needs awsvpc, and awsvpc needs a subnet (ecs-cli's checks before run-task)."""
     awsvpc = definition.get("networkMode") == "awsvpc"
     if target.launch_type == "FARGATE" and not awsvpc:
         raise InvalidInput(
@@ -438,24 +432,31 @@ def up(
             "list subnets under run_params.network_configuration.awsvpc_configuration in ecs-params.yml",
         )
 
-    # ``running``: the project's RUNNING tasks as the caller has just described them (saves two calls)
-    running = list(running) if running is not None else project_tasks(ctx, target, project_name)
-    registered_def, registered = register_if_changed(ctx, target, definition)
-    arn = str(registered_def.get("taskDefinitionArn", ""))
-    revision = family_revision(arn)
-    say(f"{'registered' if registered else 'using'} task definition {revision}")
-    if create_log_groups_first:
-        create_log_groups(ctx, target, registered_def, say)
 
-    result = UpResult(task_definition=revision, registered=registered)
-    definitions = {arn: registered_def}
+def start_task_definition(
+    ctx: Context,
+    target: Target,
+    project_name: str,
+    definition: Mapping[str, Any],
+    *,
+    running: Sequence[Mapping[str, Any]],
+    network: Network | None,
+    timeout: float = 900.0,
+    poll_interval: float = DEFAULT_POLL_SECONDS,
+    on_progress: Sink | None = None,
+    warn: Sink | None = None,
+) -> UpResult:
+    """Stop the ``running`` tasks, start one task of the registered ``definition`` as ecs-cli does (group
+    ``task:<project>``, the cluster's launch type, the awsvpc network), wait until it runs: ``up``'s second
+    half, and ``rollback``'s whole work."""
+    say = on_progress or (lambda _line: None)
+    check_network(target, definition, network)
+    awsvpc = definition.get("networkMode") == "awsvpc"
+    arn = str(definition.get("taskDefinitionArn", ""))
+    revision = family_revision(arn)
+    result = UpResult(task_definition=revision, registered=False)
+    definitions = {arn: dict(definition)}
     if running:
-        same = all(t.get("taskDefinitionArn") == arn for t in running)
-        if same and not force_update:
-            say(f"{len(running)} task(s) of {project_name} already run {revision}: nothing to do")
-            result.kept_running = True
-            result.containers = _records(ctx, target, running, definitions, warn)
-            return result
         for task in running:
             say(f"stopping task {task_id(str(task.get('taskArn')))} (replaced by {revision})")
             _call(
@@ -494,6 +495,69 @@ def up(
     tasks = _wait(ctx, target, arns, until="RUNNING", timeout=timeout, poll_interval=poll_interval, on_progress=say)
     result.containers = _records(ctx, target, tasks, definitions, warn)
     return result
+
+
+def up(
+    ctx: Context,
+    project: Project,
+    target: Target,
+    project_name: str,
+    *,
+    create_log_groups_first: bool = False,
+    force_update: bool = False,
+    network: Network | None = None,
+    task_role_arn: str | None = None,
+    timeout: float = 900.0,
+    poll_interval: float = DEFAULT_POLL_SECONDS,
+    on_progress: Sink | None = None,
+    warn: Sink | None = None,
+    running: Sequence[Mapping[str, Any]] | None = None,
+) -> UpResult:
+    """``ecs-cli compose up`` through aws: register when changed, (re)start the project's task, wait.
+
+    ``network`` replaces ecs-params.yml's awsvpc configuration (the local rehearsal's own subnet and
+    security group; the file is never changed). A task that stops or never starts raises CommandFailed
+    with its stopped reason; a run-task failure (``RESOURCE:MEMORY``...) too.
+    """
+    say = on_progress or (lambda _line: None)
+    definition = build_task_definition(
+        project, project_name, launch_type=target.launch_type, task_role_arn=task_role_arn
+    )
+    network = network or network_from_project(project)
+    check_network(target, definition, network)
+
+    # ``running``: the project's RUNNING tasks as the caller has just described them (saves two calls)
+    running = list(running) if running is not None else project_tasks(ctx, target, project_name)
+    registered_def, registered = register_if_changed(ctx, target, definition)
+    arn = str(registered_def.get("taskDefinitionArn", ""))
+    revision = family_revision(arn)
+    say(f"{'registered' if registered else 'using'} task definition {revision}")
+    if create_log_groups_first:
+        create_log_groups(ctx, target, registered_def, say)
+
+    result = UpResult(task_definition=revision, registered=registered)
+    definitions = {arn: registered_def}
+    if running:
+        same = all(t.get("taskDefinitionArn") == arn for t in running)
+        if same and not force_update:
+            say(f"{len(running)} task(s) of {project_name} already run {revision}: nothing to do")
+            result.kept_running = True
+            result.containers = _records(ctx, target, running, definitions, warn)
+            return result
+    started = start_task_definition(
+        ctx,
+        target,
+        project_name,
+        registered_def,
+        running=running,
+        network=network,
+        timeout=timeout,
+        poll_interval=poll_interval,
+        on_progress=say,
+        warn=warn,
+    )
+    started.registered = registered
+    return started
 
 
 # --------------------------------------------------------------------------------------------------
