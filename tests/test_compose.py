@@ -168,7 +168,7 @@ def test_couldnt_run_containers_is_a_failure_although_ecs_cli_exits_0(  # type: 
     out = run(cli, env, "up")
     assert out.code == ExitCode.FAILED
     assert "ECS could not run the task: RESOURCE:MEMORY" in out.stderr
-    assert "fix: the cluster has no room" in out.stderr
+    assert "fix: the cluster had no capacity for the task" in out.stderr
     assert "Traceback" not in out.stderr and out.stdout == ""
 
 

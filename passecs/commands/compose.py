@@ -35,23 +35,37 @@ def up(
         float, typer.Option("--timeout", metavar="SECONDS", help="Stop ecs-cli and fail (exit 6) after this long.")
     ] = 900.0,
     files: FilesOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Start the containers on ECS (replacing running ones), check they all run, print their endpoints."""
+    """Start the containers on ECS (replacing running ones), check they all run, print their endpoints.
+
+    When a task stops instead of running: each container's exit code, AWS's reasons, its last log lines and
+    the likely fix (exit 1).
+    """
     from passecs.core import output
     from passecs.core.errors import UsageError
     from passecs.runbook import compose
+    from passecs.runbook.verdict import DeploymentFailed
 
     if timeout <= 0:
         raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds", "e.g. --timeout 900")
-    outcome = compose.up(
-        context(ctx),
-        cluster_config=cluster_config,
-        files=files,
-        yes=yes,
-        create_log_groups=create_log_groups,
-        force_update=force_update,
-        timeout=timeout,
-    )
+    try:
+        outcome = compose.up(
+            context(ctx),
+            cluster_config=cluster_config,
+            files=files,
+            yes=yes,
+            create_log_groups=create_log_groups,
+            force_update=force_update,
+            timeout=timeout,
+        )
+    except DeploymentFailed as exc:
+        if as_json:  # the verdict for machines; the error itself still goes to stderr
+            output.print_json(exc.to_json())
+        raise
+    if as_json:
+        output.print_json(outcome.to_json())
+        return
     for line in outcome.endpoints():
         output.result(line)
 

@@ -36,7 +36,9 @@ def error(exc: PassecsError) -> None:
     if exc.detail:
         lines.extend("  " + line for line in exc.detail.splitlines())
     if exc.fix:
-        lines.append(f"  fix: {exc.fix}")
+        first, *more = exc.fix.splitlines()
+        lines.append(f"  fix: {first}")
+        lines.extend(f"       {line}" for line in more)
     sys.stderr.write("\n".join(lines) + "\n")
     sys.stderr.flush()
 

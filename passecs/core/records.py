@@ -47,3 +47,38 @@ class Container:
         data = asdict(self)
         data["ports"] = [asdict(p) for p in self.ports]
         return data
+
+
+@dataclass(frozen=True)
+class StoppedContainer:
+    """One container of a task that stopped instead of running, as AWS describes it, with its last log lines."""
+
+    name: str
+    exit_code: int | None = None  # None: it never ran (or AWS did not say)
+    reason: str | None = None  # AWS's reason for this container
+    essential: bool = True
+    image: str | None = None
+    log_lines: tuple[str, ...] = ()  # its last lines in CloudWatch, oldest first
+    log_source: str | None = None  # "group/stream" when it logs with awslogs; None when it does not
+    log_note: str | None = None  # why there are no lines (does not log to CloudWatch, never ran, ...)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["log_lines"] = list(self.log_lines)
+        return data
+
+
+@dataclass(frozen=True)
+class StoppedTask:
+    """A task that stopped (or is stopping) instead of running: AWS's stop code and reason, per container."""
+
+    task_id: str
+    task_definition: str  # family:revision
+    stop_code: str | None = None  # EssentialContainerExited, TaskFailedToStart, UserInitiated, ...
+    stopped_reason: str | None = None
+    containers: tuple[StoppedContainer, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["containers"] = [c.to_json() for c in self.containers]
+        return data

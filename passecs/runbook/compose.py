@@ -13,13 +13,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from passecs.backends import DEFAULT_UP_TIMEOUT, backend_for
+from passecs.backends import DEFAULT_UP_TIMEOUT, Backend, UpReport, backend_for
 from passecs.backends.ecscli import argv as ecscli
 from passecs.backends.ecscli.backend import advice
 from passecs.core import output
 from passecs.core.context import Context
-from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, TimedOut
+from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, PassecsError, TimedOut
 from passecs.core.records import Container, Port
 from passecs.files.defaults import DEFAULT_COMPOSE_FILES, ECS_PARAMS_FILE
 from passecs.runbook import guard
@@ -159,6 +160,16 @@ class UpOutcome:
     def endpoints(self) -> list[str]:
         return endpoint_lines(self.containers)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "task_definition": self.task_definition,
+            "replaced_tasks": list(self.replaced),
+            "kept_running": self.kept_running,
+            "containers": [c.to_json() for c in self.containers],
+            "endpoints": self.endpoints(),
+        }
+
 
 def _remaining(deadline: float, timeout: float, what: str) -> float:
     left = deadline - time.monotonic()
@@ -232,17 +243,41 @@ def up(
     if missing:
         problems.append(f"no RUNNING container for service(s) {', '.join(missing)}")
     if problems:
-        reason = "; ".join(problems)
-        raise CommandFailed(
-            f"up: nothing runs as it should on {_where(ctx, target)}: {reason}",
-            advice(reason) or "see why with 'passecs ps --all' (stopped containers show exit code and reason) "
-            "and 'passecs logs SERVICE --task-id ID'",
-        )
+        raise _deployment_failed(ctx, backend, target, report, containers, problems)
     tasks = group_by_task(containers)
     output.progress(
         f"running: {len(containers)} container(s) in {len(tasks)} task(s) ({', '.join(tasks)}) on {_where(ctx, target)}"
     )
     return UpOutcome(containers, report.task_definition, report.replaced_tasks, kept_running=report.kept_running)
+
+
+def _deployment_failed(
+    ctx: Context,
+    backend: Backend,
+    target: ecscli.ComposeTarget,
+    report: UpReport,
+    containers: Sequence[Container],
+    problems: Sequence[str],
+) -> CommandFailed:
+    """The failure of up with its verdict: the stopped tasks (as the backend described them, else asked for
+    now), each container's exit code, AWS's reasons and last log lines, and the likely fixes."""
+    from passecs.runbook import verdict
+
+    reason = "; ".join(problems)
+    stopped, notes = report.stopped, []
+    if stopped is None:
+        ids = list(dict.fromkeys([*report.started_tasks, *(c.task_id for c in containers if not c.running)]))
+        try:
+            stopped = backend.stopped_tasks(target, ids) if ids else []
+        except PassecsError as exc:
+            stopped = []
+            notes.append(f"could not describe the stopped task(s) {', '.join(ids)}: {exc.message}")
+    found = verdict.diagnose(stopped, problems, notes)
+    fix = "\n".join(f"{f.cause}: {f.fix}" for f in found.fixes) or advice(reason) or (
+        "see why with 'passecs ps --all' (stopped containers show exit code and reason) "
+        "and 'passecs logs --previous'"
+    )
+    return verdict.DeploymentFailed(f"up: nothing runs as it should on {_where(ctx, target)}: {reason}", found, fix)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from passecs.backends.aws import calls as awscli
 from passecs.backends.aws.taskdef import build_task_definition, differs
 from passecs.core import output
 from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, ParseError, TimedOut
-from passecs.core.records import Container, Port
+from passecs.core.records import Container, Port, StoppedTask
 
 if TYPE_CHECKING:
     from passecs.backends.ecscli.argv import ComposeTarget
@@ -312,6 +312,20 @@ def _sleep(seconds: float) -> None:
         raise Interrupted("interrupted while waiting for the tasks") from None
 
 
+class TasksStopped(CommandFailed):
+    """A task stopped while up waited for it to run; ``tasks``: the stopped tasks as describe-tasks showed them."""
+
+    def __init__(
+        self, message: str, fix: str | None = None, *, detail: str | None = None, tasks: Sequence[dict[str, Any]] = ()
+    ) -> None:
+        super().__init__(message, fix, detail=detail)
+        self.tasks = list(tasks)
+
+
+class RunTaskFailed(CommandFailed):
+    """run-task started no task (``failures``: its placement failures, e.g. RESOURCE:MEMORY)."""
+
+
 def _wait(
     ctx: Context,
     target: Target,
@@ -345,10 +359,11 @@ def _wait(
                     fix = "see `passecs ps --all` and the task's logs; fix the cause and run up again"
                     if "log group does not exist" in str(reason):
                         fix = "create the log groups the compose files name: up (or deploy) --create-log-groups"
-                    raise CommandFailed(
+                    raise TasksStopped(
                         f"task {task_id(str(task.get('taskArn')))} stopped instead of running: {reason}",
                         fix,
                         detail="\n".join(stopped) or None,
+                        tasks=[t for t in tasks if "STOPPED" in (t.get("lastStatus"), t.get("desiredStatus"))],
                     )
         if len(tasks) == len(arns) and all(t.get("lastStatus") == until for t in tasks):
             return tasks
@@ -479,7 +494,7 @@ def up(
     ]
     arns = [str(t.get("taskArn")) for t in _list(data.get("tasks"), "tasks")]
     if failures or not arns:
-        raise CommandFailed(
+        raise RunTaskFailed(
             f"Couldn't run containers: {', '.join(failures) or 'run-task started no task'}",
             "check the cluster's capacity and the task size in ecs-params.yml",
         )
@@ -701,19 +716,23 @@ class AwsBackend:
         from passecs.files.project import load_project
 
         project = load_project(self.ctx.project_dir, list(target.files), self.ctx.env, target.ecs_params)
-        result = up(
-            self.ctx,
-            project,
-            self.target(target),
-            target.project_name,
-            create_log_groups_first=create_log_groups,
-            force_update=force_update,
-            timeout=timeout if timeout is not None else DEFAULT_UP_TIMEOUT,
-            poll_interval=self.poll,
-            on_progress=output.progress,
-            warn=output.warning,
-            running=self._running,
-        )
+        try:
+            result = up(
+                self.ctx,
+                project,
+                self.target(target),
+                target.project_name,
+                create_log_groups_first=create_log_groups,
+                force_update=force_update,
+                timeout=timeout if timeout is not None else DEFAULT_UP_TIMEOUT,
+                poll_interval=self.poll,
+                on_progress=output.progress,
+                warn=output.warning,
+                running=self._running,
+            )
+        except (TasksStopped, RunTaskFailed) as exc:  # the failure verdict: what stopped, and why
+            self._running = None
+            return self._failed(target, exc)
         self._running = None
         return UpReport(
             task_definition=result.task_definition,
@@ -722,6 +741,24 @@ class AwsBackend:
             kept_running=result.kept_running,
             containers=None if self.ctx.dry_run else result.containers,
         )
+
+    def _failed(self, target: ComposeTarget, exc: CommandFailed) -> UpReport:
+        from passecs.backends.aws import stopped
+
+        tasks = exc.tasks if isinstance(exc, TasksStopped) else []
+        report = UpReport(failures=[exc.message], containers=[], stopped=[])
+        try:
+            report.stopped = stopped.describe(self.ctx, self.target(target), tasks)
+        except CommandFailed as failed:  # the verdict is less precise, the failure no less reported
+            report.failures.append(f"(could not describe the stopped task: {failed.message})")
+        return report
+
+    def stopped_tasks(
+        self, target: ComposeTarget, task_ids: Sequence[str], *, lines: int = 20
+    ) -> list[StoppedTask]:
+        from passecs.backends.aws import stopped
+
+        return stopped.stopped_tasks(self.ctx, self.target(target), task_ids, lines=lines)
 
     def down(self, target: ComposeTarget, *, timeout: float | None = None) -> UpReport:
         stopped = down(

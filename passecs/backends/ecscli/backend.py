@@ -22,7 +22,7 @@ from passecs.backends.ecscli.parse import (
 from passecs.core import output, tools
 from passecs.core.context import Context
 from passecs.core.errors import CommandFailed, ParseError
-from passecs.core.records import Container
+from passecs.core.records import Container, StoppedTask
 from passecs.core.runner import Command, Result
 
 # What to do about ecs-cli's own failure messages (matched on the reason text, first match wins).
@@ -229,6 +229,15 @@ class EcsCliBackend:
         if not result.ok:
             raise _failure(result, what)
         return report
+
+    def stopped_tasks(
+        self, target: ecscli.ComposeTarget, task_ids: Sequence[str], *, lines: int = 20
+    ) -> list[StoppedTask]:
+        """Through the aws CLI: ecs-cli shows neither stop codes nor exit codes nor a stopped task's logs."""
+        from passecs.backends.aws import stopped
+        from passecs.backends.aws.backend import AwsBackend
+
+        return stopped.stopped_tasks(self.ctx, AwsBackend(self.ctx).target(target), task_ids, lines=lines)
 
     def down(self, target: ecscli.ComposeTarget, *, timeout: float | None = None) -> UpReport:
         return self._with_progress(ecscli.compose_down(self.exe, target), "ecs-cli compose down", timeout)
