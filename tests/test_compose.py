@@ -107,7 +107,9 @@ def test_up_on_the_default_configuration_shows_progress_checks_and_prints_endpoi
     lines = out.stdout.splitlines()
     assert len(lines) == 7
     assert {line.split(":")[-1] for line in lines} == PASS_PORTS
-    assert all(line.split()[1].startswith("http://54.214.") for line in lines)
+    endpoints = {line.split()[1].rsplit(":", 1)[1]: line.split()[1] for line in lines}
+    assert {port for port, url in endpoints.items() if url.startswith("http://54.214.")} == {"8080", "80", "8081"}
+    assert all(endpoints[p].startswith("54.214.") for p in ("61616", "61613", "21", "5005"))  # not URLs
     assert {line.split()[0] for line in lines} == {"fcrepo", "ember", "ftpserver", "submission"}
     assert "ignored by ecs-cli: build (4 services), depends_on (2 services)" in out.stderr
     assert "Skipping unsupported" not in out.stderr

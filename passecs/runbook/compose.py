@@ -124,7 +124,8 @@ def render_ps(containers: Sequence[Container]) -> str:
 
 
 def endpoint_lines(containers: Sequence[Container]) -> list[str]:
-    """One line per published port, per service: ``ember  http://IP:PORT`` (``IP:PORT/proto`` if not tcp)."""
+    """One line per published port, per service: ``ember  http://IP:PORT`` for a web port, ``IP:PORT`` for
+    another tcp port (``IP:PORT/proto`` if not tcp); see :meth:`Port.endpoint`."""
     rows: list[tuple[str, str]] = []
     for c in containers:
         for port in c.ports:
