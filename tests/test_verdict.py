@@ -130,3 +130,12 @@ def test_up_against_the_emulator_reports_exit_137_the_reason_and_the_log_line(  
     others = [c for c in task["containers"] if c["name"] != "ember"]
     assert others and all(c["exit_code"] is None and c["log_note"] == "it never ran: no log lines" for c in others)
     assert doc["verdict"]["fixes"][0]["container"] == "ember"
+
+    # after the failed deploy: the stopped task's lines, every container, each with its name
+    previous = cli("--local", "logs", "--previous")
+    assert previous.code == 0, previous.output
+    assert "(the most recently stopped)" in previous.stderr
+    assert previous.stdout.splitlines() == ["ember      | ember: allocating 2 GiB for the asset cache"]
+    since = cli("--local", "logs", "--previous", "--since", "2000-01-01T00:00:00Z", "--timestamps")
+    assert since.code == 0 and since.stdout.startswith("ember      | 20") and "\t" in since.stdout
+    assert cli("--local", "logs", "--previous", "--since", "1h").stdout == previous.stdout

@@ -70,7 +70,13 @@ class Backend(Protocol):
         since: int | None = None,
         timestamps: bool = False,
         sink: Callable[[str], None] = output.result,
+        start_time: float | None = None,  # epoch seconds; replaces ``since`` (minutes)
+        labelled: Callable[[str, str], None] | None = None,  # (container, line) instead of ``sink``
     ) -> None:
+        ...
+
+    def previous_task(self, target: ComposeTarget) -> str | None:
+        """The id of the project's most recently stopped task, None when there is none."""
         ...
 
 

@@ -100,12 +100,23 @@ def logs(
     ] = None,
     follow: Annotated[bool, typer.Option("--follow", help="Keep printing new lines until Ctrl-C.")] = False,
     since: Annotated[
-        int | None, typer.Option("--since", metavar="MINUTES", help="Only lines of the last MINUTES minutes.")
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="WHEN",
+            help="Only lines since WHEN: a duration (10m, 2h, 30s; a bare number is minutes) or an ISO time.",
+        ),
     ] = None,
     timestamps: Annotated[bool, typer.Option("--timestamps", "-t", help="Prefix each line with its time.")] = False,
+    previous: Annotated[
+        bool, typer.Option("--previous", help="The project's most recently stopped task (after a failed up).")
+    ] = False,
     files: FilesOption = None,
 ) -> None:
-    """Print the containers' logs (CloudWatch), finding the task itself."""
+    """Print the containers' logs (CloudWatch), finding the task itself.
+
+    Without SERVICE: every container's lines in time order, each prefixed by the container's name.
+    """
     from passecs.runbook import compose
 
     compose.logs(
@@ -117,6 +128,7 @@ def logs(
         follow=follow,
         since=since,
         timestamps=timestamps,
+        previous=previous,
     )
 
 

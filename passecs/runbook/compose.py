@@ -9,6 +9,7 @@ logs to show. :class:`EcsCliBackend` runs ``ecs-cli`` and turns its output into 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from passecs.backends.ecscli import argv as ecscli
 from passecs.backends.ecscli.backend import advice
 from passecs.core import output
 from passecs.core.context import Context
-from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, PassecsError, TimedOut
+from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, PassecsError, TimedOut, UsageError
 from passecs.core.records import Container, Port
 from passecs.files.defaults import DEFAULT_COMPOSE_FILES, ECS_PARAMS_FILE
 from passecs.runbook import guard
@@ -326,6 +327,34 @@ def down(
     return DownOutcome(report.stopped_tasks, where, target.project_name)
 
 
+_SINCE = re.compile(r"(\d+)\s*(s|m|min|h|d)?", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def parse_since(value: str | int, now: float) -> float:
+    """``--since``: ``10m``, ``2h``, ``30s``, ``1d``, a bare number of minutes (ecs-cli's own form) or an
+    ISO time (``2026-12-01T08:30``, UTC unless it names its zone) -> the epoch seconds it means."""
+    text = str(value).strip()
+    match = _SINCE.fullmatch(text)
+    if match:
+        unit = (match.group(2) or "m").lower()
+        return now - int(match.group(1)) * _UNIT_SECONDS[unit]
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError:
+        raise UsageError(
+            f"--since {text}: not a duration or a time",
+            "e.g. --since 10m, --since 2h, --since 30 (minutes) or --since 2026-12-01T08:30:00Z",
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    if when.timestamp() > now:
+        raise UsageError(f"--since {text}: is in the future", "give a time in the past, or a duration such as 10m")
+    return when.timestamp()
+
+
 def logs(
     ctx: Context,
     *,
@@ -334,33 +363,56 @@ def logs(
     files: Sequence[str] | None = None,
     task_id: str | None = None,
     follow: bool = False,
-    since: int | None = None,
+    since: int | str | None = None,
     timestamps: bool = False,
+    previous: bool = False,
 ) -> None:
-    """Stream the logs of the project's newest running task (or ``task_id``), of one service or all."""
+    """Stream the logs of the project's newest running task (or ``task_id``, or with ``previous`` its most
+    recently stopped task): of one service, or of all, each line prefixed by its container's name."""
     target = resolve_target(ctx, cluster_config, files)
-    if service is not None:
-        from passecs.files.project import service_names
+    from passecs.files.project import service_names
 
-        services = service_names(ctx.project_dir, target.files)
-        if service not in services:
-            raise InvalidInput(
-                f"SERVICE {service}: not a service of {', '.join(target.files)} (services: {', '.join(services)})",
-                "name one of those services, or leave SERVICE out for all of them",
-            )
-    if since is not None and since < 0:
+    services = service_names(ctx.project_dir, target.files)
+    if service is not None and service not in services:
+        raise InvalidInput(
+            f"SERVICE {service}: not a service of {', '.join(target.files)} (services: {', '.join(services)})",
+            "name one of those services, or leave SERVICE out for all of them",
+        )
+    if previous and task_id:
+        raise UsageError("--previous and --task-id: give one of them", "--previous picks the newest stopped task")
+    minutes = since if isinstance(since, int) else None
+    start_time = None
+    if isinstance(since, str):
+        if since.strip().isdigit():
+            minutes = int(since)
+        else:
+            start_time = parse_since(since, time.time())
+    if minutes is not None and minutes < 0:
         raise InvalidInput(f"--since {since}: must be a number of minutes, 0 or more", "e.g. --since 10")
     backend = backend_for(ctx)
-    if not task_id:
+    if previous:
+        task_id = backend.previous_task(target)
+        if task_id is None:
+            raise CommandFailed(
+                f"logs --previous: no stopped task of project '{target.project_name}' on {_where(ctx, target)}",
+                "ECS keeps stopped tasks for about an hour; see 'passecs ps --all'",
+            )
+        output.notice(f"logs of task {task_id} (the most recently stopped)")
+    elif not task_id:
         containers = backend.ps(target)
         task_id = newest_running_task(containers)
         if task_id is None:
             raise CommandFailed(
                 f"logs: no running task of project '{target.project_name}' on {_where(ctx, target)}",
-                "start it with 'passecs up', or give a task id with --task-id (see 'passecs ps --all')",
+                "start it with 'passecs up', give a task id with --task-id (see 'passecs ps --all'), "
+                "or read the last stopped task's with --previous",
             )
         if len(group_by_task(containers)) > 1:
             output.notice(f"several tasks run; showing task {task_id} (choose another with --task-id)")
         else:
             output.notice(f"logs of task {task_id}")
-    backend.logs(target, task_id=task_id, container=service, follow=follow, since=since, timestamps=timestamps)
+    labelled = output.LabelledLines(services) if service is None else None
+    backend.logs(
+        target, task_id=task_id, container=service, follow=follow, since=minutes, timestamps=timestamps,
+        start_time=start_time, labelled=labelled,
+    )  # fmt: skip

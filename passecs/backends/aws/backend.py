@@ -602,11 +602,14 @@ def logs(
     timestamps: bool = False,
     poll_interval: float = 2.0,
     should_stop: Callable[[], bool] | None = None,
+    start_ms: int | None = None,
+    labelled: Callable[[str, str], None] | None = None,
 ) -> int:
     """Print the task's log lines through ``sink`` (the newest running task of the project by default).
 
     With ``follow``, polls until ``should_stop()`` or Ctrl-C (Interrupted, exit 130). Returns the number
-    of lines printed.
+    of lines printed. ``start_ms`` (epoch milliseconds) replaces ``since_minutes``; with ``labelled`` each
+    line goes there with its container's name instead of to ``sink``.
     """
     if task is None:
         running = project_tasks(ctx, target, project_name)
@@ -629,6 +632,8 @@ def logs(
     streams = log_streams(definition, task, service, target.region)
 
     start = int((time.time() - since_minutes * 60) * 1000) if since_minutes is not None else None
+    start = start_ms if start_ms is not None else start
+    container_of = {s.stream: s.container for s in streams}
     seen: set[str] = set()
     printed = 0
     while True:
@@ -658,7 +663,11 @@ def logs(
             if key in seen:
                 continue
             seen.add(key)
-            sink(format_event(event, timestamps))
+            if labelled is not None:
+                name = container_of.get(str(event.get("logStreamName")), str(event.get("logStreamName")))
+                labelled(name, format_event(event, timestamps))
+            else:
+                sink(format_event(event, timestamps))
             printed += 1
             start = max(start or 0, int(event.get("timestamp", 0)))
         if not follow or (should_stop is not None and should_stop()):
@@ -781,6 +790,8 @@ class AwsBackend:
         since: int | None = None,
         timestamps: bool = False,
         sink: Callable[[str], None] = output.result,
+        start_time: float | None = None,
+        labelled: Callable[[str, str], None] | None = None,
     ) -> None:
         logs(
             self.ctx,
@@ -793,4 +804,12 @@ class AwsBackend:
             since_minutes=since,
             timestamps=timestamps,
             poll_interval=min(self.poll * 3, 2.0),
+            start_ms=int(start_time * 1000) if start_time is not None else None,
+            labelled=labelled,
         )
+
+    def previous_task(self, target: ComposeTarget) -> str | None:
+        from passecs.backends.aws import stopped
+
+        task = stopped.newest_stopped_task(self.ctx, self.target(target), target.project_name)
+        return task_id(str(task.get("taskArn"))) if task is not None else None
