@@ -24,6 +24,7 @@ from passecs.backends.aws import calls as awscli
 from passecs.backends.aws.taskdef import build_task_definition, differs
 from passecs.core import output
 from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, ParseError, TimedOut
+from passecs.core.progress import ProgressView, StateChange
 from passecs.core.records import Container, Port, StoppedTask
 
 if TYPE_CHECKING:
@@ -347,8 +348,8 @@ def _wait(
                 state = str(container.get("lastStatus"))
                 if seen.get(key) != state:
                     seen[key] = state
-                    if on_progress is not None:
-                        on_progress(f"{key[0]}/{key[1]}: {state}")
+                    if on_progress is not None:  # a line that carries its fields (core.progress renders it)
+                        on_progress(StateChange(key[0], key[1], state))
         if until == "RUNNING":
             for task in tasks:
                 if task.get("lastStatus") == "STOPPED" or task.get("desiredStatus") == "STOPPED":
@@ -726,19 +727,20 @@ class AwsBackend:
 
         project = load_project(self.ctx.project_dir, list(target.files), self.ctx.env, target.ecs_params)
         try:
-            result = up(
-                self.ctx,
-                project,
-                self.target(target),
-                target.project_name,
-                create_log_groups_first=create_log_groups,
-                force_update=force_update,
-                timeout=timeout if timeout is not None else DEFAULT_UP_TIMEOUT,
-                poll_interval=self.poll,
-                on_progress=output.progress,
-                warn=output.warning,
-                running=self._running,
-            )
+            with ProgressView(title="up") as view:
+                result = up(
+                    self.ctx,
+                    project,
+                    self.target(target),
+                    target.project_name,
+                    create_log_groups_first=create_log_groups,
+                    force_update=force_update,
+                    timeout=timeout if timeout is not None else DEFAULT_UP_TIMEOUT,
+                    poll_interval=self.poll,
+                    on_progress=view,
+                    warn=output.warning,
+                    running=self._running,
+                )
         except (TasksStopped, RunTaskFailed) as exc:  # the failure verdict: what stopped, and why
             self._running = None
             return self._failed(target, exc)
@@ -770,14 +772,15 @@ class AwsBackend:
         return stopped.stopped_tasks(self.ctx, self.target(target), task_ids, lines=lines)
 
     def down(self, target: ComposeTarget, *, timeout: float | None = None) -> UpReport:
-        stopped = down(
-            self.ctx,
-            self.target(target),
-            target.project_name,
-            timeout=timeout if timeout is not None else 600.0,
-            poll_interval=self.poll,
-            on_progress=output.progress,
-        )
+        with ProgressView(title="down") as view:
+            stopped = down(
+                self.ctx,
+                self.target(target),
+                target.project_name,
+                timeout=timeout if timeout is not None else 600.0,
+                poll_interval=self.poll,
+                on_progress=view,
+            )
         return UpReport(stopped_tasks=stopped)
 
     def logs(

@@ -25,6 +25,7 @@ from passecs.backends.ecscli.parse import (
 from passecs.core import output, tools
 from passecs.core.context import Context
 from passecs.core.errors import CommandFailed, Interrupted, ParseError
+from passecs.core.progress import ProgressView, StateChange
 from passecs.core.records import Container, StoppedTask
 from passecs.core.runner import Command, Result
 
@@ -69,8 +70,9 @@ class Progress:
     Called from the process layer's reader thread, so it never raises: a line it cannot read is shown as is.
     """
 
-    def __init__(self, report: UpReport) -> None:
+    def __init__(self, report: UpReport, sink: Callable[[str], None] = output.progress) -> None:
         self.report = report
+        self.say = sink  # a ProgressView: container states are StateChange lines
         self._unsupported: list[tuple[str, str]] = []
         self._states: dict[tuple[str, str], str] = {}
         self._said: set[str] = set()
@@ -79,15 +81,15 @@ class Progress:
         try:
             self.line(line)
         except Exception as exc:  # a reader thread must not die: show the line instead
-            output.progress(line)
+            self.say(line)
             if not isinstance(exc, ParseError):
-                output.warning(f"could not follow ecs-cli's output: {exc}")
+                self.say(f"passecs: warning: could not follow ecs-cli's output: {exc}")
 
     def line(self, line: str) -> None:
         if not is_log_line(line):
             if line.strip():
                 self._flush_unsupported()
-                output.progress(line)
+                self.say(line)
             return
         event = parse_log_line(line)
         pair = unsupported_option(event)
@@ -102,39 +104,39 @@ class Progress:
 
     def _flush_unsupported(self) -> None:
         if self._unsupported:
-            output.progress(fold_unsupported(self._unsupported))
+            self.say(fold_unsupported(self._unsupported))
             self._unsupported = []
 
     def _once(self, text: str) -> None:
         if text not in self._said:
             self._said.add(text)
-            output.progress(text)
+            self.say(text)
 
     def event(self, event: Event) -> None:
         msg = event.msg
         if event.failed:
             self.report.failures.append(event.reason())
-            output.progress(f"ecs-cli {event.level}: {event.reason()}")
+            self.say(f"ecs-cli {event.level}: {event.reason()}")
             return
         if msg == "Using ECS task definition":
             self.report.task_definition = event.get("TaskDefinition")
-            output.progress(f"task definition {self.report.task_definition}")
+            self.say(f"task definition {self.report.task_definition}")
         elif msg == "Couldn't run containers":
             reason = event.get("reason") or "no reason given"
             self.report.failures.append(f"ECS could not run the task: {reason}")
-            output.progress(f"ECS could not run the task: {reason}")
+            self.say(f"ECS could not run the task: {reason}")
         elif msg == "Found existing ECS tasks for project":
             self.report.kept_running = True
         elif msg == "Updating to new task definition":
             self.report.kept_running = False
-            output.progress(f"replacing them with {event.get('taskDefinition').rpartition('/')[2]}")
+            self.say(f"replacing them with {event.get('taskDefinition').rpartition('/')[2]}")
         elif msg in ("Starting container...", "Stopping container..."):
             ref = container_ref(event.get("container"))
             starting = msg.startswith("Starting")
             tasks = self.report.started_tasks if starting else self.report.stopped_tasks
             if ref is not None and ref.task_id not in tasks:
                 tasks.append(ref.task_id)
-                output.progress(f"task {ref.task_id}: {'starting' if starting else 'stopping'}")
+                self.say(f"task {ref.task_id}: {'starting' if starting else 'stopping'}")
         elif "container" in dict(event.fields) and event.get("lastStatus"):
             self._container_state(event)
         elif msg == "Auto-enabling ECS Managed Tags":
@@ -153,7 +155,7 @@ class Progress:
         key = (ref.task_id, ref.name)
         if self._states.get(key) != state:
             self._states[key] = state
-            output.progress(f"  {ref.name:<12} {state:<10} task {ref.task_id}")
+            self.say(StateChange(ref.task_id, ref.name, state))
         stopped_unasked = state == "STOPPED" and (desired == "RUNNING" or ref.task_id in self.report.started_tasks)
         if event.msg.startswith("Container seem to have stopped") or stopped_unasked:
             self.report.failures.append(f"container {ref.name} of task {ref.task_id} stopped instead of running")
@@ -222,13 +224,12 @@ class EcsCliBackend:
     def _with_progress(self, argv: tuple[str, ...], what: str, timeout: float | None) -> UpReport:
         """Run a lifecycle command, showing its progress live and remembering what went wrong."""
         report = UpReport()
-        progress = Progress(report)
-        try:
-            result = self.ctx.execute(
-                self.command(argv), timeout=timeout, on_stdout=progress, on_stderr=output.progress
-            )
-        finally:
-            progress.finish()
+        with ProgressView(title=what) as view:
+            progress = Progress(report, sink=view)
+            try:
+                result = self.ctx.execute(self.command(argv), timeout=timeout, on_stdout=progress, on_stderr=view)
+            finally:
+                progress.finish()
         if not result.ok:
             raise _failure(result, what)
         return report
