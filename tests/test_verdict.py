@@ -139,3 +139,19 @@ def test_up_against_the_emulator_reports_exit_137_the_reason_and_the_log_line(  
     since = cli("--local", "logs", "--previous", "--since", "2000-01-01T00:00:00Z", "--timestamps")
     assert since.code == 0 and since.stdout.startswith("ember      | 20") and "\t" in since.stdout
     assert cli("--local", "logs", "--previous", "--since", "1h").stdout == previous.stdout
+
+    # the ecs-cli backend describes the same stopped task through the aws CLI (ecs-cli shows no exit codes)
+    from passecs.backends.ecscli.argv import ComposeTarget
+    from passecs.backends.ecscli.backend import EcsCliBackend
+    from passecs.core.context import Context
+
+    ecscli = EcsCliBackend(Context(project_dir=project))  # the environment --local left in this process
+    target = ComposeTarget(("docker-compose.yml", "docker-compose-ecs.yml"), "pass", "ecs-params.yml", None)
+    newest = ecscli.previous_task(target)
+    assert newest == task["task_id"]
+    (described,) = ecscli.stopped_tasks(target, [newest])
+    assert described.stop_code == "EssentialContainerExited"
+    by_name = {c.name: c for c in described.containers}
+    assert by_name["ember"].exit_code == 137 and by_name["ember"].log_lines == (
+        "ember: allocating 2 GiB for the asset cache",
+    )
