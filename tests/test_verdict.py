@@ -66,6 +66,17 @@ def test_each_known_cause_has_its_fix(stop_code: str, reason: str, container_rea
     assert len(found.fixes) == 1  # the same fix is said once, though the task and container share the reason
 
 
+def test_words_inside_other_words_do_not_match() -> None:
+    found = verdict.diagnose([], ["ECS could not run the task: no room (Maybe later)"])
+    assert found.fixes == ()  # "room" is not OOM
+
+
+def test_an_essential_container_that_ends_with_exit_0_is_named() -> None:
+    found = verdict.diagnose([_task("EssentialContainerExited", "Essential container in task exited",
+                                    StoppedContainer("ftpserver", 0), StoppedContainer("ember", None))])  # fmt: skip
+    assert [f.container for f in found.fixes] == ["ftpserver"] and "must keep running" in found.fixes[0].cause
+
+
 def test_no_capacity_from_run_task_failures_alone() -> None:
     found = verdict.diagnose([], ["Couldn't run containers: RESOURCE:MEMORY"])
     assert found.summary == "Couldn't run containers: RESOURCE:MEMORY"

@@ -70,7 +70,7 @@ _RULES: tuple[tuple[str, str, str], ...] = (
         "the task can reach the registry (assign_public_ip: ENABLED in ecs-params.yml, or a NAT gateway)",
     ),
     (
-        r"OutOfMemory|out of memory|OOM",
+        r"OutOfMemory|out of memory|\bOOM",
         "{name} ran out of memory and was killed",
         "give it more memory: raise mem_limit of the service in docker-compose-ecs.yml and/or the task's "
         "mem_limit in ecs-params.yml (a valid Fargate size)",
@@ -88,7 +88,7 @@ _RULES: tuple[tuple[str, str, str], ...] = (
     ),
     (
         r"RESOURCE:MEMORY|RESOURCE:CPU|RESOURCE:ENI|No Container Instances|Capacity is unavailable|"
-        r"insufficient capacity|AGENT",
+        r"insufficient capacity",
         "the cluster had no capacity for the task",
         "try again later or in another subnet/availability zone; lower cpu_limit/mem_limit in ecs-params.yml; "
         "for the EC2 launch type, add container instances",
@@ -119,6 +119,13 @@ def _container_fix(container: StoppedContainer, task: StoppedTask) -> Fix | None
             f"{container.name} was killed (exit 137: SIGKILL, most often out of memory)",
             "give it more memory (mem_limit in docker-compose-ecs.yml / ecs-params.yml); its last lines above "
             "show how far it got",
+            container.name,
+        )
+    if container.exit_code == 0 and container.essential and task.stop_code == "EssentialContainerExited":
+        return Fix(
+            f"{container.name} ended (exit 0), and an essential container must keep running",
+            f"check {container.name}'s command/entrypoint (a server must not return), or set essential: false "
+            "for it in ecs-params.yml",
             container.name,
         )
     if container.exit_code not in (None, 0) and container.essential:
