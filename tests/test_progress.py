@@ -143,6 +143,22 @@ def test_passecs_up_on_a_terminal_shows_the_live_status(  # type: ignore[no-unty
     assert "Traceback" not in text
 
 
+def test_stdout_piped_while_the_status_is_live_stays_on_stdout() -> None:
+    code = (
+        "import sys; from passecs.core.progress import ProgressView, StateChange\n"
+        "with ProgressView(title='up') as v:\n"
+        "    v(StateChange('T1', 'ember', 'PENDING'))\n"
+        "    print('a result line', flush=True)\n"
+    )
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=slave, stderr=slave, stdout=subprocess.PIPE,
+                            env=dict(os.environ, TERM="xterm"), cwd=ROOT)  # fmt: skip
+    os.close(slave)
+    out, _ = proc.communicate(timeout=60)
+    os.close(master)
+    assert out == b"a result line\n"
+
+
 def test_passecs_up_through_a_pipe_stays_plain(home: Path, project: Path, fake_ecs_cli: Path) -> None:
     (home / ".ecs").mkdir()
     (home / ".ecs" / "config").write_text(recording("13-cat-config")["out"], encoding="utf-8")

@@ -137,7 +137,11 @@ class ProgressView:
             from rich.live import Live
 
             console = Console(file=self._out(), stderr=self.stream is None)
-            self._live = Live(self, console=console, refresh_per_second=4, transient=False)
+            # stdout lines go above the status only when stdout is this terminal too; piped, they stay stdout
+            to_terminal = bool(getattr(sys.stdout, "isatty", None) and sys.stdout.isatty())
+            self._live = Live(
+                self, console=console, refresh_per_second=4, transient=False, redirect_stdout=to_terminal
+            )
             self._live.start()
         elif self.heartbeat > 0:
             self._ticker = threading.Thread(target=self._tick_until_stopped, name="passecs-progress", daemon=True)
