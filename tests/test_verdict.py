@@ -166,3 +166,21 @@ def test_up_against_the_emulator_reports_exit_137_the_reason_and_the_log_line(  
     assert by_name["ember"].exit_code == 137 and by_name["ember"].log_lines == (
         "ember: allocating 2 GiB for the asset cache",
     )
+
+
+def test_a_refused_run_task_gets_the_missing_role_fix_and_keeps_its_detail() -> None:
+    from passecs.core.errors import CommandFailed
+    from passecs.runbook.compose import _call_failed
+
+    refused = CommandFailed(
+        "aws ecs run-task failed: ClientException: ECS was unable to assume the role "
+        "'arn:aws:iam::123456789012:role/ecsExecutionRole' that was provided for this task.",
+        "check the cluster",
+        detail="command: aws ecs run-task ... (exit 254)",
+    )
+    wrapped = _call_failed(refused)
+    assert isinstance(wrapped, verdict.DeploymentFailed)
+    assert wrapped.message == refused.message and wrapped.detail == refused.detail
+    assert wrapped.fix is not None and "passecs iam ensure-role" in wrapped.fix
+    other = CommandFailed("ecs-cli compose up failed: something new")
+    assert _call_failed(other) is other  # nothing known: the error as it was

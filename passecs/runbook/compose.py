@@ -223,6 +223,8 @@ def up(
         ) from None
     except Interrupted as exc:
         raise Interrupted(exc.message, "tasks may still be starting: check with 'passecs ps'") from None
+    except CommandFailed as exc:  # e.g. run-task refused: "ECS was unable to assume the role"
+        raise _call_failed(exc) from None
 
     if ctx.dry_run:
         return UpOutcome([], report.task_definition, [], dry_run=True)
@@ -280,6 +282,17 @@ def _deployment_failed(
         "and 'passecs logs --previous'"
     )
     return verdict.DeploymentFailed(f"up: nothing runs as it should on {_where(ctx, target)}: {reason}", found, fix)
+
+
+def _call_failed(exc: CommandFailed) -> CommandFailed:
+    """A failed ecs-cli/aws call during up, with the verdict's likely fix when it knows the cause."""
+    from passecs.runbook import verdict
+
+    found = verdict.diagnose([], [exc.message])
+    if not found.fixes or isinstance(exc, verdict.DeploymentFailed):
+        return exc
+    fix = "\n".join(f"{f.cause}: {f.fix}" for f in found.fixes)
+    return verdict.DeploymentFailed(exc.message, found, fix, detail=exc.detail)
 
 
 @dataclass(frozen=True)

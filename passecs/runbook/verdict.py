@@ -50,8 +50,9 @@ class Verdict:
 class DeploymentFailed(CommandFailed):
     """``up``/``deploy`` failed: the message and fix as always, plus the verdict (for ``--json``)."""
 
-    def __init__(self, message: str, verdict: Verdict, fix: str | None = None) -> None:
-        super().__init__(message, fix, detail=render(verdict, fixes=False) or None)
+    def __init__(self, message: str, verdict: Verdict, fix: str | None = None, *, detail: str | None = None) -> None:
+        shown = "\n".join(part for part in (render(verdict, fixes=False), detail) if part)
+        super().__init__(message, fix, detail=shown or None)
         self.verdict = verdict
 
     def to_json(self) -> dict[str, Any]:
