@@ -69,3 +69,30 @@ def test_ecs_cli_timestamped_lines_keep_continuation_lines_with_their_message() 
         (t1 + 1, "2026-12-01T08:00:02Z", "Traceback:"),
         (t1 + 1, "", "  line 2"),
     ]
+
+
+def test_follow_of_every_container_with_ecs_cli_repeats_no_line(  # type: ignore[no-untyped-def]
+    cli, home, project, fake_ecs_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import recording
+
+    from passecs.backends.ecscli import backend as ecscli_backend
+
+    (home / ".ecs").mkdir()
+    (home / ".ecs" / "config").write_text(recording("13-cat-config")["out"], encoding="utf-8")
+    monkeypatch.setenv("FAKE_ECS_CLI_POLL", "0")
+    assert cli("-C", str(project), "up").code == 0
+    passes = []
+
+    def sleep(seconds: float) -> None:
+        passes.append(seconds)
+        if len(passes) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ecscli_backend.time, "sleep", sleep)
+    out = cli("-C", str(project), "logs", "--follow")
+    assert out.code == 130 and "passecs: error: interrupted" in out.stderr
+    assert passes == [10.0, 10.0]  # ecs-cli's own --follow interval, between three passes
+    lines = out.stdout.splitlines()
+    assert len(lines) == 8 and len(set(lines)) == 8  # the second and third passes found nothing new
+    assert {line.split(" | ")[0].strip() for line in lines} == {"fcrepo", "ember", "ftpserver", "submission"}
