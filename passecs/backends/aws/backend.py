@@ -324,7 +324,7 @@ class TasksStopped(CommandFailed):
 
 
 class RunTaskFailed(CommandFailed):
-    """run-task started no task (``failures``: its placement failures, e.g. RESOURCE:MEMORY)."""
+    """run-task started no task; the message lists its placement failures (e.g. RESOURCE:MEMORY)."""
 
 
 def _wait(
