@@ -26,7 +26,7 @@ app = typer.Typer(
     name="passecs",
     help="Deploy the PASS demo to Amazon ECS (Fargate): the PASS ECS runbook, checked and run for you.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -36,8 +36,19 @@ def test_help_lists_global_options(cli) -> None:  # type: ignore[no-untyped-def]
 def test_unknown_option_is_a_usage_error_exit_2(cli) -> None:  # type: ignore[no-untyped-def]
     out = cli("--no-such-option")
     assert out.code == ExitCode.USAGE == 2
-    assert out.stderr.splitlines()[0] == "passecs: error: No such option: --no-such-option"
+    # (click may add "(Possible options: ...)", the nearest names, e.g. --show-completion)
+    assert out.stderr.splitlines()[0].startswith("passecs: error: No such option: --no-such-option")
     assert "fix:" in out.stderr
+
+
+def test_shell_completion_completes_commands_and_options() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "_PASSECS_COMPLETE": "complete_bash", "COMP_WORDS": "passecs logs --pr", "COMP_CWORD": "2"}
+    out = subprocess.run([sys.executable, "-m", "passecs.cli"], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.split() == ["--previous"]
 
 
 def test_unknown_command_is_a_usage_error(cli) -> None:  # type: ignore[no-untyped-def]

@@ -107,7 +107,9 @@ def test_up_on_the_default_configuration_shows_progress_checks_and_prints_endpoi
     lines = out.stdout.splitlines()
     assert len(lines) == 7
     assert {line.split(":")[-1] for line in lines} == PASS_PORTS
-    assert all(line.split()[1].startswith("http://54.214.") for line in lines)
+    endpoints = {line.split()[1].rsplit(":", 1)[1]: line.split()[1] for line in lines}
+    assert {port for port, url in endpoints.items() if url.startswith("http://54.214.")} == {"8080", "80", "8081"}
+    assert all(endpoints[p].startswith("54.214.") for p in ("61616", "61613", "21", "5005"))  # not URLs
     assert {line.split()[0] for line in lines} == {"fcrepo", "ember", "ftpserver", "submission"}
     assert "ignored by ecs-cli: build (4 services), depends_on (2 services)" in out.stderr
     assert "Skipping unsupported" not in out.stderr
@@ -168,7 +170,7 @@ def test_couldnt_run_containers_is_a_failure_although_ecs_cli_exits_0(  # type: 
     out = run(cli, env, "up")
     assert out.code == ExitCode.FAILED
     assert "ECS could not run the task: RESOURCE:MEMORY" in out.stderr
-    assert "fix: the cluster has no room" in out.stderr
+    assert "fix: the cluster had no capacity for the task" in out.stderr
     assert "Traceback" not in out.stderr and out.stdout == ""
 
 
@@ -342,10 +344,25 @@ def test_logs_find_the_task_validate_the_service_and_drop_blank_lines(cli, env: 
     assert out.stdout == "[ember] starting (lab-seeded line)\n[ember] ready (lab-seeded line)\n"
     assert calls()[-1]["argv"] == ["logs", "--task-id", task, "--container-name", "ember"]
     every = run(cli, env, "logs", "--timestamps", "--since", "60")
-    assert every.code == 0
-    assert len(every.stdout.splitlines()) == 8 and "" not in every.stdout.splitlines()
-    assert all("\t[" in line for line in every.stdout.splitlines())
-    assert calls()[-1]["argv"] == ["logs", "--task-id", task, "--since", "60", "--timestamps"]
+    assert every.code == 0, every.stderr
+    lines = every.stdout.splitlines()
+    assert len(lines) == 8 and "" not in lines
+    # each line prefixed by its container's name (aligned, no colour off a terminal), in time order
+    names = [line.split(" | ", 1)[0] for line in lines]
+    assert {len(n) for n in names} == {len("submission")} and "\033[" not in every.stdout
+    assert [n.strip() for n in names] == ["fcrepo", "ember", "ftpserver", "submission"] * 2
+    messages = [line.split(" | ", 1)[1].split("\t")[1] for line in lines]
+    assert all(m.startswith(f"[{n.strip()}]") for n, m in zip(names, messages, strict=True))
+    stamps = [line.split(" | ", 1)[1].split("\t")[0] for line in lines]
+    assert stamps == sorted(stamps)
+    # ecs-cli labels no line: one call per container, each with its times
+    assert [c["argv"] for c in calls()[-4:]] == [
+        ["logs", "--task-id", task, "--container-name", name, "--since", "60", "--timestamps"]
+        for name in ("fcrepo", "ember", "ftpserver", "submission")
+    ]
+    without = run(cli, env, "logs", "--since", "2h")
+    assert without.code == 0 and "\t" not in without.stdout and len(without.stdout.splitlines()) == 8
+    assert calls()[-1]["argv"][-3:] == ["--since", "120", "--timestamps"]
 
 
 def test_logs_of_an_unknown_service_lists_the_services(cli, env: Path) -> None:  # type: ignore[no-untyped-def]

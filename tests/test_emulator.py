@@ -51,10 +51,11 @@ def account(emu: emulator.EmulatorState) -> dict[str, str]:
     subnet = aws(env, "ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", "10.7.1.0/24")["Subnet"]["SubnetId"]
     sg = aws(env, "ec2", "create-security-group", "--group-name", "demo", "--description", "d", "--vpc-id", vpc)
     aws(env, "logs", "create-log-group", "--log-group-name", "demo")
-    for family, group in (("demo", "demo"), ("nolog", "missing")):
+    for family, group in (("demo", "demo"), ("nolog", "missing"), ("oom", "demo"), ("nopull", "demo")):
         containers = json.loads(
             json.dumps(CONTAINERS).replace('"awslogs-group": "demo"', f'"awslogs-group": "{group}"')
         )
+        containers[0]["environment"] = FAILURES.get(family, [])
         aws(
             env, "ecs", "register-task-definition", "--family", family, "--network-mode", "awsvpc",
             "--requires-compatibilities", "FARGATE", "--cpu", "1024", "--memory", "4GB",
@@ -83,6 +84,21 @@ CONTAINERS = [
     {"name": "db", "image": "example/db:1", "memory": 1024},
     {"name": "worker", "image": "example/worker:1"},
 ]
+
+
+OOM_REASON = "OutOfMemoryError: Container killed due to memory usage"
+PULL_REASON = "CannotPullContainerError: pull image manifest has been retried 5 time(s): not found"
+FAILURES = {  # container_exits_as_its_environment_says: the web container fails
+    "oom": [
+        {"name": "PASSECS_EMULATOR_EXIT_CODE", "value": "137"},
+        {"name": "PASSECS_EMULATOR_REASON", "value": OOM_REASON},
+        {"name": "PASSECS_EMULATOR_LOG", "value": "allocating the heap\nkilled"},
+    ],
+    "nopull": [
+        {"name": "PASSECS_EMULATOR_STOP_CODE", "value": "TaskFailedToStart"},
+        {"name": "PASSECS_EMULATOR_REASON", "value": PULL_REASON},
+    ],
+}
 
 
 def run_task(env: dict[str, str], *, public_ip: str = "ENABLED", family: str = "demo") -> str:
@@ -193,6 +209,32 @@ def test_task_fails_to_start_without_its_log_group(account: dict[str, str]) -> N
     assert seen[-1]["stoppedReason"].startswith("ResourceInitializationError: failed to validate logger args")
     assert seen[-1]["stopCode"] == "TaskFailedToStart"
     assert all("exitCode" not in c for c in seen[-1]["containers"])  # it never ran
+
+
+def test_a_container_exits_as_its_environment_says(account: dict[str, str]) -> None:
+    arn = run_task(account, family="oom")
+    seen = [describe(account, arn) for _ in range(4)]
+    assert [t["lastStatus"] for t in seen] == ["PENDING", "DEPROVISIONING", "STOPPED", "STOPPED"]
+    assert seen[1]["desiredStatus"] == "STOPPED"
+    task = seen[-1]
+    assert task["stopCode"] == "EssentialContainerExited"
+    assert task["stoppedReason"] == "Essential container in task exited"
+    web, db, worker = task["containers"]
+    assert (web["exitCode"], web["reason"]) == (137, OOM_REASON)
+    assert "exitCode" not in db and "reason" not in db and "exitCode" not in worker  # they never started
+    task_id = arn.rsplit("/", 1)[-1]
+    events = aws(account, "logs", "get-log-events", "--log-group-name", "demo", "--log-stream-name",
+                 f"web/web/{task_id}")["events"]  # fmt: skip
+    assert [e["message"] for e in events] == ["allocating the heap", "killed"]
+
+
+def test_a_container_image_that_cannot_be_pulled_fails_the_task_to_start(account: dict[str, str]) -> None:
+    arn = run_task(account, family="nopull")
+    task = [describe(account, arn) for _ in range(3)][-1]
+    assert (task["lastStatus"], task["stopCode"]) == ("STOPPED", "TaskFailedToStart")
+    assert task["stoppedReason"] == PULL_REASON
+    assert task["containers"][0]["reason"] == PULL_REASON
+    assert all("exitCode" not in c for c in task["containers"])
 
 
 def test_list_account_settings_reports_the_defaults(account: dict[str, str]) -> None:

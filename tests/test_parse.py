@@ -294,6 +294,25 @@ def test_spec_table_with_spaces_in_state_and_trailing_spaces() -> None:
     assert Port(53, 53, "udp", "1.2.3.4").endpoint() == "1.2.3.4:53/udp"
 
 
+@pytest.mark.parametrize(
+    ("port", "endpoint"),
+    [
+        (Port(80, 80, "tcp", "1.2.3.4"), "http://1.2.3.4:80"),
+        (Port(8080, 8080, "tcp", "1.2.3.4"), "http://1.2.3.4:8080"),
+        (Port(8081, 18081, "tcp", "1.2.3.4"), "http://1.2.3.4:18081"),  # the host port, the container's kind
+        (Port(443, 443, "tcp", "1.2.3.4"), "https://1.2.3.4:443"),
+        (Port(21, 21, "tcp", "1.2.3.4"), "1.2.3.4:21"),  # FTP
+        (Port(61616, 61616, "tcp", "1.2.3.4"), "1.2.3.4:61616"),  # JMS
+        (Port(61613, 61613, "tcp", "1.2.3.4"), "1.2.3.4:61613"),  # STOMP
+        (Port(5005, None, "tcp", "1.2.3.4"), "1.2.3.4:5005"),  # a debugger
+        (Port(80, 80, "udp", "1.2.3.4"), "1.2.3.4:80/udp"),
+        (Port(80, 80, "tcp", None), None),
+    ],
+)
+def test_only_web_ports_are_urls(port: Port, endpoint: str | None) -> None:
+    assert port.endpoint() == endpoint
+
+
 def test_no_tasks_means_no_table() -> None:
     out = recording("45-compose-ps-pass")["out"]
     warnings_only = "".join(line + "\n" for line in out.splitlines() if line.startswith("time="))

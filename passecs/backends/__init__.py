@@ -8,12 +8,12 @@ backend through :class:`Backend` only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from passecs.core import output
-from passecs.core.records import Container
+from passecs.core.records import Container, StoppedTask
 
 if TYPE_CHECKING:
     from passecs.backends.ecscli.argv import ComposeTarget
@@ -33,6 +33,8 @@ class UpReport:
     kept_running: bool = False  # tasks ran already and ecs-cli left them alone (same task definition)
     stopped_tasks: list[str] = field(default_factory=list)  # task ids stopped by down
     containers: list[Container] | None = None  # the backend's own view after up, when it has one
+    # the tasks that stopped instead of running, described for the failure verdict (None: not looked at)
+    stopped: list[StoppedTask] | None = None
 
 
 class Backend(Protocol):
@@ -54,6 +56,10 @@ class Backend(Protocol):
     def down(self, target: ComposeTarget, *, timeout: float | None = None) -> UpReport:
         ...
 
+    def stopped_tasks(self, target: ComposeTarget, task_ids: Sequence[str], *, lines: int = 20) -> list[StoppedTask]:
+        """The stopped ones of these tasks, with AWS's reasons and each container's last ``lines`` log lines."""
+        ...
+
     def logs(
         self,
         target: ComposeTarget,
@@ -64,7 +70,13 @@ class Backend(Protocol):
         since: int | None = None,
         timestamps: bool = False,
         sink: Callable[[str], None] = output.result,
+        start_time: float | None = None,  # epoch seconds; replaces ``since`` (minutes)
+        labelled: Callable[[str, str], None] | None = None,  # (container, line) instead of ``sink``
     ) -> None:
+        ...
+
+    def previous_task(self, target: ComposeTarget) -> str | None:
+        """The id of the project's most recently stopped task, None when there is none."""
         ...
 
 

@@ -35,23 +35,37 @@ def up(
         float, typer.Option("--timeout", metavar="SECONDS", help="Stop ecs-cli and fail (exit 6) after this long.")
     ] = 900.0,
     files: FilesOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Start the containers on ECS (replacing running ones), check they all run, print their endpoints."""
+    """Start the containers on ECS (replacing running ones), check they all run, print their endpoints.
+
+    When a task stops instead of running: each container's exit code, AWS's reasons, its last log lines and
+    the likely fix (exit 1).
+    """
     from passecs.core import output
     from passecs.core.errors import UsageError
     from passecs.runbook import compose
+    from passecs.runbook.verdict import DeploymentFailed
 
     if timeout <= 0:
         raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds", "e.g. --timeout 900")
-    outcome = compose.up(
-        context(ctx),
-        cluster_config=cluster_config,
-        files=files,
-        yes=yes,
-        create_log_groups=create_log_groups,
-        force_update=force_update,
-        timeout=timeout,
-    )
+    try:
+        outcome = compose.up(
+            context(ctx),
+            cluster_config=cluster_config,
+            files=files,
+            yes=yes,
+            create_log_groups=create_log_groups,
+            force_update=force_update,
+            timeout=timeout,
+        )
+    except DeploymentFailed as exc:
+        if as_json:  # the verdict for machines; the error itself still goes to stderr
+            output.print_json(exc.to_json())
+        raise
+    if as_json:
+        output.print_json(outcome.to_json())
+        return
     for line in outcome.endpoints():
         output.result(line)
 
@@ -84,12 +98,23 @@ def logs(
     ] = None,
     follow: Annotated[bool, typer.Option("--follow", help="Keep printing new lines until Ctrl-C.")] = False,
     since: Annotated[
-        int | None, typer.Option("--since", metavar="MINUTES", help="Only lines of the last MINUTES minutes.")
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="WHEN",
+            help="Only lines since WHEN: a duration (10m, 2h, 30s; a bare number is minutes) or an ISO time.",
+        ),
     ] = None,
     timestamps: Annotated[bool, typer.Option("--timestamps", "-t", help="Prefix each line with its time.")] = False,
+    previous: Annotated[
+        bool, typer.Option("--previous", help="The project's most recently stopped task (after a failed up).")
+    ] = False,
     files: FilesOption = None,
 ) -> None:
-    """Print the containers' logs (CloudWatch), finding the task itself."""
+    """Print the containers' logs (CloudWatch), finding the task itself.
+
+    Without SERVICE: every container's lines in time order, each prefixed by the container's name.
+    """
     from passecs.runbook import compose
 
     compose.logs(
@@ -101,6 +126,7 @@ def logs(
         follow=follow,
         since=since,
         timestamps=timestamps,
+        previous=previous,
     )
 
 

@@ -45,9 +45,16 @@ def deploy(
         return
     if timeout <= 0:
         raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds", "e.g. --timeout 900")
-    report = runbook.deploy(
-        c, cluster_config=cluster_config, yes=yes, create_log_groups=create_log_groups, timeout=timeout
-    )
+    from passecs.runbook.verdict import DeploymentFailed
+
+    try:
+        report = runbook.deploy(
+            c, cluster_config=cluster_config, yes=yes, create_log_groups=create_log_groups, timeout=timeout
+        )
+    except DeploymentFailed as exc:
+        if json_output:  # the verdict for machines; the error itself still goes to stderr
+            output.print_json(exc.to_json())
+        raise
     if json_output:
         output.print_json(report.to_json())
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from passecs.core.errors import PassecsError
@@ -36,7 +36,9 @@ def error(exc: PassecsError) -> None:
     if exc.detail:
         lines.extend("  " + line for line in exc.detail.splitlines())
     if exc.fix:
-        lines.append(f"  fix: {exc.fix}")
+        first, *more = exc.fix.splitlines()
+        lines.append(f"  fix: {first}")
+        lines.extend(f"       {line}" for line in more)
     sys.stderr.write("\n".join(lines) + "\n")
     sys.stderr.flush()
 
@@ -55,3 +57,39 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     return "\n".join(lines)
+
+
+# ANSI colours for container names (on a terminal only)
+_COLOURS = ("36", "33", "35", "32", "34", "31", "96", "93")
+
+
+def colour_wanted(stream: Any = None) -> bool:
+    """Colour on a terminal only, and never with NO_COLOR set or TERM=dumb."""
+    import os
+
+    stream = stream if stream is not None else sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class LabelledLines:
+    """Log lines of several containers, each prefixed by its container's name, names aligned:
+    ``ember      | message`` (the name coloured when ``colour``)."""
+
+    def __init__(
+        self, names: Sequence[str], *, colour: bool | None = None, sink: Callable[[str], None] = result
+    ) -> None:
+        self.width = max((len(n) for n in names), default=0)
+        self.colours = {name: _COLOURS[i % len(_COLOURS)] for i, name in enumerate(names)}
+        self.colour = colour_wanted() if colour is None else colour
+        self.sink = sink
+
+    def __call__(self, name: str, text: str) -> None:
+        self.width = max(self.width, len(name))
+        label = name.ljust(self.width)
+        if self.colour:
+            code = self.colours.setdefault(name, _COLOURS[len(self.colours) % len(_COLOURS)])
+            label = f"\033[{code}m{label}\033[0m"
+        self.sink(f"{label} | {text}")

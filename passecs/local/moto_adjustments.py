@@ -47,11 +47,20 @@ CONTAINER_STATUS = {
 STARTED_LINE = "[passecs local emulator] container {name} of task {task_id} started (no real container runs here)"
 
 
+@dataclass(frozen=True)
+class Stop:
+    """What a start hook returns to stop a task instead of letting it run: its stoppedReason and stopCode."""
+
+    reason: str
+    code: str = "TaskFailedToStart"
+
+
 @dataclass
 class Settings:
     step_seconds: float = DEFAULT_STEP_SECONDS
-    # hooks run when a task is about to enter RUNNING; one returning a reason makes the task fail to start
-    start_hooks: list[Callable[[Any], str | None]] = field(default_factory=list)
+    # hooks run when a task is about to enter RUNNING; one returning a reason (TaskFailedToStart) or a Stop
+    # stops the task instead
+    start_hooks: list[Callable[[Any], str | Stop | None]] = field(default_factory=list)
 
 
 SETTINGS = Settings()
@@ -199,6 +208,9 @@ def describe_tasks_returns_every_container() -> None:
         task = getattr(self, "_passecs_task", None)
         if task is None:
             return self._passecs_exit_code  # type: ignore[no-any-return]
+        own = getattr(self, "_passecs_exited_with", None)
+        if own is not None:  # it exited on its own (container_exits_as_its_environment_says)
+            return int(own)
         started = getattr(task, "started_at", None) is not None
         return 0 if task.last_status == "STOPPED" and started else None
 
@@ -312,7 +324,7 @@ def fargate_task_lifecycle() -> None:
     current state, gives the reason "Task stopped by user" and stopCode UserInitiated when none is passed;
     createdAt/startedAt/stoppingAt/stoppedAt are set; a stopped awsvpc task's network interface is
     deleted. Hooks in ``SETTINGS.start_hooks`` run before RUNNING; one returning a reason stops the task
-    instead (stopCode TaskFailedToStart).
+    instead (stopCode TaskFailedToStart), one returning a :class:`Stop` with its own stop code.
     """
     models = _models()
     task_cls = models.Task
@@ -353,9 +365,10 @@ def fargate_task_lifecycle() -> None:
     def _enter(task: Any, phase: str) -> None:
         if phase == "RUNNING":
             for hook in SETTINGS.start_hooks:
-                reason = hook(task)
-                if reason:
-                    _begin_stop(task, reason, "TaskFailedToStart")
+                outcome = hook(task)
+                if outcome:
+                    stop = outcome if isinstance(outcome, Stop) else Stop(outcome)
+                    _begin_stop(task, stop.reason, stop.code)
                     return
             task.started_at = _now()
         elif phase == "STOPPED":
@@ -433,6 +446,70 @@ def fargate_task_fails_to_start_without_its_log_group() -> None:
             if group not in _logs_backend(task, region).groups:
                 return MISSING_LOG_GROUP_REASON
         return None
+
+    SETTINGS.start_hooks.append(check)
+
+
+# Container environment variables that make the emulator stop a task the way AWS does when a container
+# fails (see container_exits_as_its_environment_says).
+EXIT_CODE_VARIABLE = "PASSECS_EMULATOR_EXIT_CODE"
+REASON_VARIABLE = "PASSECS_EMULATOR_REASON"
+STOP_CODE_VARIABLE = "PASSECS_EMULATOR_STOP_CODE"
+LOG_VARIABLE = "PASSECS_EMULATOR_LOG"
+ESSENTIAL_EXITED_REASON = "Essential container in task exited"
+
+
+def _environment(definition: dict[str, Any]) -> dict[str, str]:
+    return {str(e.get("name")): str(e.get("value", "")) for e in definition.get("environment") or []}
+
+
+@_adjustment
+def container_exits_as_its_environment_says() -> None:
+    """EMULATOR ONLY (no AWS counterpart; it stands in for a container that really fails): a container
+    whose environment sets ``PASSECS_EMULATOR_EXIT_CODE`` (and/or ``PASSECS_EMULATOR_STOP_CODE``) makes its
+    task stop, as it is about to run, the way AWS reports a failed container:
+
+    * ``PASSECS_EMULATOR_EXIT_CODE=137``: the container exits with that code. The task stops with stopCode
+      ``EssentialContainerExited`` and stoppedReason "Essential container in task exited"; the other
+      containers never started (no exit code). ``PASSECS_EMULATOR_LOG``: the lines it logged first (one per
+      line of the value), written to its awslogs stream when its log group exists.
+    * ``PASSECS_EMULATOR_REASON``: the container's ``reason`` (e.g. ``OutOfMemoryError: Container killed
+      due to memory usage``).
+    * ``PASSECS_EMULATOR_STOP_CODE``: another stop code; ``TaskFailedToStart`` means no container ran (no
+      exit code, no log line) and the container's reason is the task's stoppedReason too (e.g. a
+      ``CannotPullContainerError``).
+    """
+
+    def check(task: Any) -> Stop | None:
+        definitions = {str(d.get("name")): d for d in _task_definition(task).container_definitions}
+        streams = {name: (region, group, stream) for name, region, group, stream in _awslogs(task)}
+        stop: Stop | None = None
+        for container in task.containers:
+            env = _environment(definitions.get(str(container.name)) or {})
+            code = env.get(STOP_CODE_VARIABLE) or ("EssentialContainerExited" if env.get(EXIT_CODE_VARIABLE) else "")
+            if not code:
+                continue
+            reason = env.get(REASON_VARIABLE) or None
+            if reason:
+                container.reason = reason
+            if code == "TaskFailedToStart":
+                stop = stop or Stop(reason or f"container {container.name} failed to start", code)
+                continue
+            if env.get(EXIT_CODE_VARIABLE):
+                container._passecs_exited_with = int(env[EXIT_CODE_VARIABLE])
+            lines = [line for line in env.get(LOG_VARIABLE, "").splitlines() if line.strip()]
+            where = streams.get(str(container.name))
+            if lines and where is not None:
+                region, group, stream = where
+                backend = _logs_backend(task, region)
+                if group in backend.groups:
+                    if stream not in backend.groups[group].streams:
+                        backend.create_log_stream(group, stream)
+                    stamp = int(time.time() * 1000)
+                    events = [{"timestamp": stamp + i, "message": line} for i, line in enumerate(lines)]
+                    backend.put_log_events(group, stream, events)
+            stop = stop or Stop(ESSENTIAL_EXITED_REASON, code)
+        return stop
 
     SETTINGS.start_hooks.append(check)
 

@@ -10,18 +10,19 @@ logs to show. :class:`EcsCliBackend` runs ``ecs-cli`` and turns its output into 
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from passecs.backends import DEFAULT_UP_TIMEOUT, backend_for
+from passecs.backends import DEFAULT_UP_TIMEOUT, Backend, UpReport, backend_for
 from passecs.backends.ecscli import argv as ecscli
 from passecs.backends.ecscli.backend import advice
 from passecs.core import output
 from passecs.core.context import Context
-from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, TimedOut
+from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, PassecsError, TimedOut, UsageError
 from passecs.core.records import Container, Port
 from passecs.files.defaults import DEFAULT_COMPOSE_FILES, ECS_PARAMS_FILE
 from passecs.runbook import guard
@@ -160,7 +161,8 @@ def render_ps(containers: Sequence[Container]) -> str:
 
 
 def endpoint_lines(containers: Sequence[Container]) -> list[str]:
-    """One line per published port, per service: ``ember  http://IP:PORT`` (``IP:PORT/proto`` if not tcp)."""
+    """One line per published port, per service: ``ember  http://IP:PORT`` for a web port, ``IP:PORT`` for
+    another tcp port (``IP:PORT/proto`` if not tcp); see :meth:`Port.endpoint`."""
     rows: list[tuple[str, str]] = []
     for c in containers:
         for port in c.ports:
@@ -200,6 +202,16 @@ class UpOutcome:
     def endpoints(self) -> list[str]:
         return endpoint_lines(self.containers)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "task_definition": self.task_definition,
+            "replaced_tasks": list(self.replaced),
+            "kept_running": self.kept_running,
+            "containers": [c.to_json() for c in self.containers],
+            "endpoints": self.endpoints(),
+        }
+
 
 def cost_estimate(ctx: Context, target: ecscli.ComposeTarget, *, region: str | None = None) -> Estimate:
     """The Fargate estimate for ecs-params.yml's task size in the cluster configuration's region (or
@@ -236,9 +248,12 @@ def check_running(
     failures: Sequence[str] = (),
     *,
     action: str = "up",
+    backend: Backend | None = None,
+    report: UpReport | None = None,
 ) -> None:
-    """After ``up`` (or ``rollback``): every container RUNNING, one for each of ``services``; else
-    CommandFailed saying what does not run and why."""
+    """After ``up`` (or ``rollback``): every container RUNNING, one for each of ``services``; else a
+    DeploymentFailed saying what does not run and why, with the failure verdict (``report``: what the backend
+    saw while it waited; the stopped tasks it did not describe are asked for through ``backend``)."""
     problems = list(dict.fromkeys(failures))
     if not containers and not problems:
         problems.append(f"no task of project '{target.project_name}' is running after {action}")
@@ -249,11 +264,8 @@ def check_running(
     if missing:
         problems.append(f"no RUNNING container for service(s) {', '.join(missing)}")
     if problems:
-        reason = "; ".join(problems)
-        raise CommandFailed(
-            f"{action}: nothing runs as it should on {_where(ctx, target)}: {reason}",
-            advice(reason) or "see why with 'passecs ps --all' (stopped containers show exit code and reason) "
-            "and 'passecs logs SERVICE --task-id ID'",
+        raise _deployment_failed(
+            ctx, backend or backend_for(ctx), target, report or UpReport(), containers, problems, action
         )
     tasks = group_by_task(containers)
     output.progress(
@@ -310,6 +322,8 @@ def up(
         ) from None
     except Interrupted as exc:
         raise Interrupted(exc.message, "tasks may still be starting: check with 'passecs ps'") from None
+    except CommandFailed as exc:  # e.g. run-task refused: "ECS was unable to assume the role"
+        raise _call_failed(exc) from None
 
     if ctx.dry_run:
         return UpOutcome([], report.task_definition, [], dry_run=True, cost=estimate)
@@ -322,10 +336,53 @@ def up(
         if report.containers is not None
         else backend.ps(target, timeout=_remaining(deadline, timeout, "checking the containers"))
     )
-    check_running(ctx, target, containers, services, report.failures)
+    check_running(ctx, target, containers, services, report.failures, backend=backend, report=report)
     return UpOutcome(
         containers, report.task_definition, report.replaced_tasks, kept_running=report.kept_running, cost=estimate
     )
+
+
+def _deployment_failed(
+    ctx: Context,
+    backend: Backend,
+    target: ecscli.ComposeTarget,
+    report: UpReport,
+    containers: Sequence[Container],
+    problems: Sequence[str],
+    action: str = "up",
+) -> CommandFailed:
+    """The failure of up with its verdict: the stopped tasks (as the backend described them, else asked for
+    now), each container's exit code, AWS's reasons and last log lines, and the likely fixes."""
+    from passecs.runbook import verdict
+
+    reason = "; ".join(problems)
+    stopped, notes = report.stopped, []
+    if stopped is None:
+        ids = list(dict.fromkeys([*report.started_tasks, *(c.task_id for c in containers if not c.running)]))
+        try:
+            stopped = backend.stopped_tasks(target, ids) if ids else []
+        except PassecsError as exc:
+            stopped = []
+            notes.append(f"could not describe the stopped task(s) {', '.join(ids)}: {exc.message}")
+    found = verdict.diagnose(stopped, problems, notes)
+    fix = "\n".join(f"{f.cause}: {f.fix}" for f in found.fixes) or advice(reason) or (
+        "see why with 'passecs ps --all' (stopped containers show exit code and reason) "
+        "and 'passecs logs --previous'"
+    )
+    return verdict.DeploymentFailed(
+        f"{action}: nothing runs as it should on {_where(ctx, target)}: {reason}", found, fix
+    )
+
+
+def _call_failed(exc: CommandFailed) -> CommandFailed:
+    """A failed ecs-cli/aws call during up, with the verdict's likely fix when it knows the cause."""
+    from passecs.runbook import verdict
+
+    found = verdict.diagnose([], [exc.message])
+    if not found.fixes or isinstance(exc, verdict.DeploymentFailed):
+        return exc
+    fix = "\n".join(f"{f.cause}: {f.fix}" for f in found.fixes)
+    return verdict.DeploymentFailed(exc.message, found, fix, detail=exc.detail)
 
 
 @dataclass(frozen=True)
@@ -373,6 +430,34 @@ def down(
     return DownOutcome(report.stopped_tasks, where, target.project_name)
 
 
+_SINCE = re.compile(r"(\d+)\s*(s|m|min|h|d)?", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def parse_since(value: str | int, now: float) -> float:
+    """``--since``: ``10m``, ``2h``, ``30s``, ``1d``, a bare number of minutes (ecs-cli's own form) or an
+    ISO time (``2026-12-01T08:30``, UTC unless it names its zone) -> the epoch seconds it means."""
+    text = str(value).strip()
+    match = _SINCE.fullmatch(text)
+    if match:
+        unit = (match.group(2) or "m").lower()
+        return now - int(match.group(1)) * _UNIT_SECONDS[unit]
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError:
+        raise UsageError(
+            f"--since {text}: not a duration or a time",
+            "e.g. --since 10m, --since 2h, --since 30 (minutes) or --since 2026-12-01T08:30:00Z",
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    if when.timestamp() > now:
+        raise UsageError(f"--since {text}: is in the future", "give a time in the past, or a duration such as 10m")
+    return when.timestamp()
+
+
 def logs(
     ctx: Context,
     *,
@@ -381,37 +466,60 @@ def logs(
     files: Sequence[str] | None = None,
     task_id: str | None = None,
     follow: bool = False,
-    since: int | None = None,
+    since: int | str | None = None,
     timestamps: bool = False,
+    previous: bool = False,
 ) -> None:
-    """Stream the logs of the project's newest running task (or ``task_id``), of one service or all."""
+    """Stream the logs of the project's newest running task (or ``task_id``, or with ``previous`` its most
+    recently stopped task): of one service, or of all, each line prefixed by its container's name."""
     target = resolve_target(ctx, cluster_config, files)
-    if service is not None:
-        from passecs.files.project import service_names
+    from passecs.files.project import service_names
 
-        services = service_names(ctx.project_dir, target.files)
-        if service not in services:
-            raise InvalidInput(
-                f"SERVICE {service}: not a service of {', '.join(target.files)} (services: {', '.join(services)})",
-                "name one of those services, or leave SERVICE out for all of them",
-            )
-    if since is not None and since < 0:
+    services = service_names(ctx.project_dir, target.files)
+    if service is not None and service not in services:
+        raise InvalidInput(
+            f"SERVICE {service}: not a service of {', '.join(target.files)} (services: {', '.join(services)})",
+            "name one of those services, or leave SERVICE out for all of them",
+        )
+    if previous and task_id:
+        raise UsageError("--previous and --task-id: give one of them", "--previous picks the newest stopped task")
+    minutes = since if isinstance(since, int) else None
+    start_time = None
+    if isinstance(since, str):
+        if since.strip().isdigit():
+            minutes = int(since)
+        else:
+            start_time = parse_since(since, time.time())
+    if minutes is not None and minutes < 0:
         raise InvalidInput(f"--since {since}: must be a number of minutes, 0 or more", "e.g. --since 10")
     from passecs.checks import secrets
 
     # the containers may print what their environment holds: mask the env files' secrets in their lines
     ctx = ctx.with_secrets(secrets.secrets_of(secrets.project_environment(ctx.project_dir, target.files, ctx.env)))
     backend = backend_for(ctx)
-    if not task_id:
+    if previous:
+        task_id = backend.previous_task(target)
+        if task_id is None:
+            raise CommandFailed(
+                f"logs --previous: no stopped task of project '{target.project_name}' on {_where(ctx, target)}",
+                "ECS keeps stopped tasks for about an hour; see 'passecs ps --all'",
+            )
+        output.notice(f"logs of task {task_id} (the most recently stopped)")
+    elif not task_id:
         containers = backend.ps(target)
         task_id = newest_running_task(containers)
         if task_id is None:
             raise CommandFailed(
                 f"logs: no running task of project '{target.project_name}' on {_where(ctx, target)}",
-                "start it with 'passecs up', or give a task id with --task-id (see 'passecs ps --all')",
+                "start it with 'passecs up', give a task id with --task-id (see 'passecs ps --all'), "
+                "or read the last stopped task's with --previous",
             )
         if len(group_by_task(containers)) > 1:
             output.notice(f"several tasks run; showing task {task_id} (choose another with --task-id)")
         else:
             output.notice(f"logs of task {task_id}")
-    backend.logs(target, task_id=task_id, container=service, follow=follow, since=since, timestamps=timestamps)
+    labelled = output.LabelledLines(services) if service is None else None
+    backend.logs(
+        target, task_id=task_id, container=service, follow=follow, since=minutes, timestamps=timestamps,
+        start_time=start_time, labelled=labelled,
+    )  # fmt: skip

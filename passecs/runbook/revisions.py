@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from passecs.backends import DEFAULT_UP_TIMEOUT
+from passecs.backends import DEFAULT_UP_TIMEOUT, UpReport
 from passecs.core import output
 from passecs.core.context import Context
 from passecs.core.errors import CommandFailed, UsageError
@@ -357,22 +357,34 @@ def rollback(
     output.notice(
         f"rolling back to {revision}" + (f" in place of {', '.join(replaced)}" if replaced else " (nothing runs)")
     )
-    result = aws.start_task_definition(
-        ctx,
-        where,
-        family,
-        definition,
-        running=tasks,
-        network=aws.network_from_params(params),
-        timeout=timeout,
-        poll_interval=poll,
-        on_progress=output.progress,
-        warn=output.warning,
-    )
+    services = [name for name, _ in to_revision(definition).images]
+    try:
+        result = aws.start_task_definition(
+            ctx,
+            where,
+            family,
+            definition,
+            running=tasks,
+            network=aws.network_from_params(params),
+            timeout=timeout,
+            poll_interval=poll,
+            on_progress=output.progress,
+            warn=output.warning,
+        )
+    except (aws.TasksStopped, aws.RunTaskFailed) as exc:  # the failure verdict, as for up
+        from passecs.backends.aws import stopped
+
+        failed = UpReport(failures=[exc.message], stopped=[])
+        try:
+            failed.stopped = stopped.describe(ctx, where, exc.tasks if isinstance(exc, aws.TasksStopped) else [])
+        except CommandFailed as describe_failed:
+            failed.failures.append(f"(could not describe the stopped task: {describe_failed.message})")
+        check_running(ctx, target, [], services, failed.failures, action="rollback", report=failed)
+        raise  # check_running raised already; this only satisfies the type checker
     if ctx.dry_run:
         return RollbackOutcome(revision, replaced, dry_run=True)
-    services = [name for name, _ in to_revision(definition).images]
-    check_running(ctx, target, result.containers, services, action="rollback")
+    report = UpReport(started_tasks=list(result.started_tasks), replaced_tasks=list(result.replaced_tasks))
+    check_running(ctx, target, result.containers, services, action="rollback", report=report)
     return RollbackOutcome(
         revision,
         replaced,

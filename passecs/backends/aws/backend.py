@@ -24,7 +24,8 @@ from passecs.backends.aws import calls as awscli
 from passecs.backends.aws.taskdef import build_task_definition, differs
 from passecs.core import output
 from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, ParseError, TimedOut
-from passecs.core.records import Container, Port
+from passecs.core.progress import ProgressView, StateChange
+from passecs.core.records import Container, Port, StoppedTask
 
 if TYPE_CHECKING:
     from passecs.backends.ecscli.argv import ComposeTarget
@@ -333,6 +334,20 @@ def _sleep(seconds: float) -> None:
         raise Interrupted("interrupted while waiting for the tasks") from None
 
 
+class TasksStopped(CommandFailed):
+    """A task stopped while up waited for it to run; ``tasks``: the stopped tasks as describe-tasks showed them."""
+
+    def __init__(
+        self, message: str, fix: str | None = None, *, detail: str | None = None, tasks: Sequence[dict[str, Any]] = ()
+    ) -> None:
+        super().__init__(message, fix, detail=detail)
+        self.tasks = list(tasks)
+
+
+class RunTaskFailed(CommandFailed):
+    """run-task started no task; the message lists its placement failures (e.g. RESOURCE:MEMORY)."""
+
+
 def _wait(
     ctx: Context,
     target: Target,
@@ -354,8 +369,8 @@ def _wait(
                 state = str(container.get("lastStatus"))
                 if seen.get(key) != state:
                     seen[key] = state
-                    if on_progress is not None:
-                        on_progress(f"{key[0]}/{key[1]}: {state}")
+                    if on_progress is not None:  # a line that carries its fields (core.progress renders it)
+                        on_progress(StateChange(key[0], key[1], state))
         if until == "RUNNING":
             for task in tasks:
                 if task.get("lastStatus") == "STOPPED" or task.get("desiredStatus") == "STOPPED":
@@ -366,10 +381,11 @@ def _wait(
                     fix = "see `passecs ps --all` and the task's logs; fix the cause and run up again"
                     if "log group does not exist" in str(reason):
                         fix = "create the log groups the compose files name: up (or deploy) --create-log-groups"
-                    raise CommandFailed(
+                    raise TasksStopped(
                         f"task {task_id(str(task.get('taskArn')))} stopped instead of running: {reason}",
                         fix,
                         detail="\n".join(stopped) or None,
+                        tasks=[t for t in tasks if "STOPPED" in (t.get("lastStatus"), t.get("desiredStatus"))],
                     )
         if len(tasks) == len(arns) and all(t.get("lastStatus") == until for t in tasks):
             return tasks
@@ -485,7 +501,7 @@ def start_task_definition(
     ]
     arns = [str(t.get("taskArn")) for t in _list(data.get("tasks"), "tasks")]
     if failures or not arns:
-        raise CommandFailed(
+        raise RunTaskFailed(
             f"Couldn't run containers: {', '.join(failures) or 'run-task started no task'}",
             "check the cluster's capacity and the task size in ecs-params.yml",
         )
@@ -656,11 +672,14 @@ def logs(
     timestamps: bool = False,
     poll_interval: float = 2.0,
     should_stop: Callable[[], bool] | None = None,
+    start_ms: int | None = None,
+    labelled: Callable[[str, str], None] | None = None,
 ) -> int:
     """Print the task's log lines through ``sink`` (the newest running task of the project by default).
 
     With ``follow``, polls until ``should_stop()`` or Ctrl-C (Interrupted, exit 130). Returns the number
-    of lines printed.
+    of lines printed. ``start_ms`` (epoch milliseconds) replaces ``since_minutes``; with ``labelled`` each
+    line goes there with its container's name instead of to ``sink``.
     """
     if task is None:
         running = project_tasks(ctx, target, project_name)
@@ -683,6 +702,8 @@ def logs(
     streams = log_streams(definition, task, service, target.region)
 
     start = int((time.time() - since_minutes * 60) * 1000) if since_minutes is not None else None
+    start = start_ms if start_ms is not None else start
+    container_of = {s.stream: s.container for s in streams}
     seen: set[str] = set()
     printed = 0
     while True:
@@ -712,7 +733,11 @@ def logs(
             if key in seen:
                 continue
             seen.add(key)
-            sink(format_event(event, timestamps))
+            if labelled is not None:
+                name = container_of.get(str(event.get("logStreamName")), str(event.get("logStreamName")))
+                labelled(name, format_event(event, timestamps))
+            else:
+                sink(format_event(event, timestamps))
             printed += 1
             start = max(start or 0, int(event.get("timestamp", 0)))
         if not follow or (should_stop is not None and should_stop()):
@@ -770,19 +795,24 @@ class AwsBackend:
         from passecs.files.project import load_project
 
         project = load_project(self.ctx.project_dir, list(target.files), self.ctx.env, target.ecs_params)
-        result = up(
-            self.ctx,
-            project,
-            self.target(target),
-            target.project_name,
-            create_log_groups_first=create_log_groups,
-            force_update=force_update,
-            timeout=timeout if timeout is not None else DEFAULT_UP_TIMEOUT,
-            poll_interval=self.poll,
-            on_progress=output.progress,
-            warn=output.warning,
-            running=self._running,
-        )
+        try:
+            with ProgressView(title="up") as view:
+                result = up(
+                    self.ctx,
+                    project,
+                    self.target(target),
+                    target.project_name,
+                    create_log_groups_first=create_log_groups,
+                    force_update=force_update,
+                    timeout=timeout if timeout is not None else DEFAULT_UP_TIMEOUT,
+                    poll_interval=self.poll,
+                    on_progress=view,
+                    warn=output.warning,
+                    running=self._running,
+                )
+        except (TasksStopped, RunTaskFailed) as exc:  # the failure verdict: what stopped, and why
+            self._running = None
+            return self._failed(target, exc)
         self._running = None
         return UpReport(
             task_definition=result.task_definition,
@@ -792,15 +822,34 @@ class AwsBackend:
             containers=None if self.ctx.dry_run else result.containers,
         )
 
+    def _failed(self, target: ComposeTarget, exc: CommandFailed) -> UpReport:
+        from passecs.backends.aws import stopped
+
+        tasks = exc.tasks if isinstance(exc, TasksStopped) else []
+        report = UpReport(failures=[exc.message], containers=[], stopped=[])
+        try:
+            report.stopped = stopped.describe(self.ctx, self.target(target), tasks)
+        except CommandFailed as failed:  # the verdict is less precise, the failure no less reported
+            report.failures.append(f"(could not describe the stopped task: {failed.message})")
+        return report
+
+    def stopped_tasks(
+        self, target: ComposeTarget, task_ids: Sequence[str], *, lines: int = 20
+    ) -> list[StoppedTask]:
+        from passecs.backends.aws import stopped
+
+        return stopped.stopped_tasks(self.ctx, self.target(target), task_ids, lines=lines)
+
     def down(self, target: ComposeTarget, *, timeout: float | None = None) -> UpReport:
-        stopped = down(
-            self.ctx,
-            self.target(target),
-            target.project_name,
-            timeout=timeout if timeout is not None else 600.0,
-            poll_interval=self.poll,
-            on_progress=output.progress,
-        )
+        with ProgressView(title="down") as view:
+            stopped = down(
+                self.ctx,
+                self.target(target),
+                target.project_name,
+                timeout=timeout if timeout is not None else 600.0,
+                poll_interval=self.poll,
+                on_progress=view,
+            )
         return UpReport(stopped_tasks=stopped)
 
     def logs(
@@ -813,6 +862,8 @@ class AwsBackend:
         since: int | None = None,
         timestamps: bool = False,
         sink: Callable[[str], None] = output.result,
+        start_time: float | None = None,
+        labelled: Callable[[str, str], None] | None = None,
     ) -> None:
         logs(
             self.ctx,
@@ -825,4 +876,12 @@ class AwsBackend:
             since_minutes=since,
             timestamps=timestamps,
             poll_interval=min(self.poll * 3, 2.0),
+            start_ms=int(start_time * 1000) if start_time is not None else None,
+            labelled=labelled,
         )
+
+    def previous_task(self, target: ComposeTarget) -> str | None:
+        from passecs.backends.aws import stopped
+
+        task = stopped.newest_stopped_task(self.ctx, self.target(target), target.project_name)
+        return task_id(str(task.get("taskArn"))) if task is not None else None

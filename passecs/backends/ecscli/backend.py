@@ -3,7 +3,9 @@ logfmt output into records and progress lines."""
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from collections.abc import Callable, Sequence
 
 from passecs.backends import UpReport
@@ -14,6 +16,7 @@ from passecs.backends.ecscli.parse import (
     container_ref,
     fold_unsupported,
     is_log_line,
+    log_messages,
     parse_log_line,
     parse_log_lines,
     parse_ps,
@@ -21,8 +24,9 @@ from passecs.backends.ecscli.parse import (
 )
 from passecs.core import output, tools
 from passecs.core.context import Context
-from passecs.core.errors import CommandFailed, ParseError
-from passecs.core.records import Container
+from passecs.core.errors import CommandFailed, Interrupted, ParseError
+from passecs.core.progress import ProgressView, StateChange
+from passecs.core.records import Container, StoppedTask
 from passecs.core.runner import Command, Result
 
 # What to do about ecs-cli's own failure messages (matched on the reason text, first match wins).
@@ -66,8 +70,9 @@ class Progress:
     Called from the process layer's reader thread, so it never raises: a line it cannot read is shown as is.
     """
 
-    def __init__(self, report: UpReport) -> None:
+    def __init__(self, report: UpReport, sink: Callable[[str], None] = output.progress) -> None:
         self.report = report
+        self.say = sink  # a ProgressView: container states are StateChange lines
         self._unsupported: list[tuple[str, str]] = []
         self._states: dict[tuple[str, str], str] = {}
         self._said: set[str] = set()
@@ -76,15 +81,15 @@ class Progress:
         try:
             self.line(line)
         except Exception as exc:  # a reader thread must not die: show the line instead
-            output.progress(line)
+            self.say(line)
             if not isinstance(exc, ParseError):
-                output.warning(f"could not follow ecs-cli's output: {exc}")
+                self.say(f"passecs: warning: could not follow ecs-cli's output: {exc}")
 
     def line(self, line: str) -> None:
         if not is_log_line(line):
             if line.strip():
                 self._flush_unsupported()
-                output.progress(line)
+                self.say(line)
             return
         event = parse_log_line(line)
         pair = unsupported_option(event)
@@ -99,39 +104,39 @@ class Progress:
 
     def _flush_unsupported(self) -> None:
         if self._unsupported:
-            output.progress(fold_unsupported(self._unsupported))
+            self.say(fold_unsupported(self._unsupported))
             self._unsupported = []
 
     def _once(self, text: str) -> None:
         if text not in self._said:
             self._said.add(text)
-            output.progress(text)
+            self.say(text)
 
     def event(self, event: Event) -> None:
         msg = event.msg
         if event.failed:
             self.report.failures.append(event.reason())
-            output.progress(f"ecs-cli {event.level}: {event.reason()}")
+            self.say(f"ecs-cli {event.level}: {event.reason()}")
             return
         if msg == "Using ECS task definition":
             self.report.task_definition = event.get("TaskDefinition")
-            output.progress(f"task definition {self.report.task_definition}")
+            self.say(f"task definition {self.report.task_definition}")
         elif msg == "Couldn't run containers":
             reason = event.get("reason") or "no reason given"
             self.report.failures.append(f"ECS could not run the task: {reason}")
-            output.progress(f"ECS could not run the task: {reason}")
+            self.say(f"ECS could not run the task: {reason}")
         elif msg == "Found existing ECS tasks for project":
             self.report.kept_running = True
         elif msg == "Updating to new task definition":
             self.report.kept_running = False
-            output.progress(f"replacing them with {event.get('taskDefinition').rpartition('/')[2]}")
+            self.say(f"replacing them with {event.get('taskDefinition').rpartition('/')[2]}")
         elif msg in ("Starting container...", "Stopping container..."):
             ref = container_ref(event.get("container"))
             starting = msg.startswith("Starting")
             tasks = self.report.started_tasks if starting else self.report.stopped_tasks
             if ref is not None and ref.task_id not in tasks:
                 tasks.append(ref.task_id)
-                output.progress(f"task {ref.task_id}: {'starting' if starting else 'stopping'}")
+                self.say(f"task {ref.task_id}: {'starting' if starting else 'stopping'}")
         elif "container" in dict(event.fields) and event.get("lastStatus"):
             self._container_state(event)
         elif msg == "Auto-enabling ECS Managed Tags":
@@ -150,7 +155,7 @@ class Progress:
         key = (ref.task_id, ref.name)
         if self._states.get(key) != state:
             self._states[key] = state
-            output.progress(f"  {ref.name:<12} {state:<10} task {ref.task_id}")
+            self.say(StateChange(ref.task_id, ref.name, state))
         stopped_unasked = state == "STOPPED" and (desired == "RUNNING" or ref.task_id in self.report.started_tasks)
         if event.msg.startswith("Container seem to have stopped") or stopped_unasked:
             self.report.failures.append(f"container {ref.name} of task {ref.task_id} stopped instead of running")
@@ -219,16 +224,32 @@ class EcsCliBackend:
     def _with_progress(self, argv: tuple[str, ...], what: str, timeout: float | None) -> UpReport:
         """Run a lifecycle command, showing its progress live and remembering what went wrong."""
         report = UpReport()
-        progress = Progress(report)
-        try:
-            result = self.ctx.execute(
-                self.command(argv), timeout=timeout, on_stdout=progress, on_stderr=output.progress
-            )
-        finally:
-            progress.finish()
+        with ProgressView(title=what) as view:
+            progress = Progress(report, sink=view)
+            try:
+                result = self.ctx.execute(self.command(argv), timeout=timeout, on_stdout=progress, on_stderr=view)
+            finally:
+                progress.finish()
         if not result.ok:
             raise _failure(result, what)
         return report
+
+    def stopped_tasks(
+        self, target: ecscli.ComposeTarget, task_ids: Sequence[str], *, lines: int = 20
+    ) -> list[StoppedTask]:
+        """Through the aws CLI: ecs-cli shows neither stop codes nor exit codes nor a stopped task's logs."""
+        from passecs.backends.aws import stopped
+        from passecs.backends.aws.backend import AwsBackend
+
+        return stopped.stopped_tasks(self.ctx, AwsBackend(self.ctx).target(target), task_ids, lines=lines)
+
+    def previous_task(self, target: ecscli.ComposeTarget) -> str | None:
+        """Through the aws CLI: ecs-cli's ps shows no stop times."""
+        from passecs.backends.aws import stopped
+        from passecs.backends.aws.backend import AwsBackend, task_id
+
+        task = stopped.newest_stopped_task(self.ctx, AwsBackend(self.ctx).target(target), target.project_name)
+        return task_id(str(task.get("taskArn"))) if task is not None else None
 
     def down(self, target: ecscli.ComposeTarget, *, timeout: float | None = None) -> UpReport:
         return self._with_progress(ecscli.compose_down(self.exe, target), "ecs-cli compose down", timeout)
@@ -243,7 +264,17 @@ class EcsCliBackend:
         since: int | None = None,
         timestamps: bool = False,
         sink: Callable[[str], None] = output.result,
+        start_time: float | None = None,
+        labelled: Callable[[str, str], None] | None = None,
     ) -> None:
+        if labelled is not None and container is None:
+            self._merged_logs(
+                target, task_id, follow=follow, since=since, start_time=start_time, timestamps=timestamps,
+                labelled=labelled,
+            )  # fmt: skip
+            return
+        if start_time is not None:  # ecs-cli counts in whole minutes
+            since = _minutes_since(start_time)
         argv = ecscli.logs(
             self.exe,
             task_id=task_id,
@@ -271,3 +302,88 @@ class EcsCliBackend:
         result = self.ctx.execute(self.command(argv), mutates=False, on_stdout=on_line)
         if not result.ok:
             raise _failure(result, "ecs-cli logs", errors)
+
+    # ecs-cli's own --follow interval
+    follow_interval = 10.0
+
+    def _merged_logs(
+        self,
+        target: ecscli.ComposeTarget,
+        task_id: str,
+        *,
+        follow: bool,
+        since: int | None,
+        start_time: float | None,
+        timestamps: bool,
+        labelled: Callable[[str, str], None],
+    ) -> None:
+        """Every container's lines in time order, each with its name: ecs-cli labels none, so one
+        ``ecs-cli logs --container-name NAME --timestamps`` per container, merged on the times it prints;
+        ``follow`` repeats that every 10 s (as ecs-cli's own --follow does) and shows only new lines."""
+        from passecs.files.project import service_names
+
+        names = list(service_names(self.ctx.project_dir, target.files))
+        start = start_time  # lines before it are dropped (ecs-cli counts in whole minutes)
+        minutes = _minutes_since(start_time) if start_time is not None else since
+        seen: set[tuple[str, str, str]] = set()
+        skipped: set[str] = set()
+        newest = 0.0
+        while True:
+            batch: list[tuple[float, int, str, str, str]] = []
+            for order, name in enumerate(names):
+                if name in skipped:
+                    continue
+                argv = ecscli.logs(
+                    self.exe, task_id=task_id, cluster_config=target.cluster_config, container_name=name,
+                    since=minutes, timestamps=True,
+                )  # fmt: skip
+                result = self.ctx.execute(self.command(argv), mutates=False)
+                if not result.ok:
+                    failure = _failure(result, "ecs-cli logs")
+                    if "not configured to use CloudWatch logs" in failure.message or "log driver" in failure.message:
+                        skipped.add(name)
+                        output.notice(f"container {name} does not log to CloudWatch: no lines for it")
+                        continue
+                    raise failure
+                batch += [(when, order, name, stamp, text) for when, stamp, text in stamped_lines(result.stdout)]
+            batch.sort(key=lambda entry: (entry[0], entry[1]))
+            for when, _order, name, stamp, text in batch:
+                key = (name, stamp, text)
+                if key in seen or (start is not None and when and when < int(start)):
+                    continue
+                seen.add(key)
+                newest = max(newest, when)
+                labelled(name, f"{stamp}\t{text}" if timestamps and stamp else text)
+            if not follow:
+                return
+            if newest:  # the next pass asks only for the minutes since the newest line (seen ones are skipped)
+                minutes = _minutes_since(newest)
+            try:
+                time.sleep(self.follow_interval)
+            except KeyboardInterrupt:
+                raise Interrupted("interrupted") from None
+
+
+def _minutes_since(start: float) -> int:
+    return max(0, math.ceil(round(time.time() - start) / 60))
+
+
+def stamped_lines(text: str) -> list[tuple[float, str, str]]:
+    """``(epoch seconds, stamp, message)`` for each line of ``ecs-cli logs --timestamps`` output (a message's
+    continuation lines carry its time and no stamp of their own); 0 when a line has no readable time."""
+    from datetime import datetime
+
+    found: list[tuple[float, str, str]] = []
+    for line in log_messages(text):
+        stamp, tab, message = line.partition("\t")
+        when = None
+        if tab:
+            try:
+                when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                when = None
+        if when is None:  # a continuation line of the previous message
+            found.append((found[-1][0] if found else 0.0, "", line))
+        else:
+            found.append((when, stamp, message))
+    return found
