@@ -147,7 +147,9 @@ def test_merge_lists_concatenate_maps_merge_scalars_replace_and_services_are_add
     web = project.services["web"]
     assert web.image == "b:2"
     assert web.ports == (PortMapping(80, 80, "tcp", "80:80"), PortMapping(81, 81, "udp", "81:81/udp"))
-    assert web.environment == {"A": "1", "B": "3", "C": "4"}
+    # libcompose converts the first file's environment to a list before merging: a later map replaces it
+    # (ecs-cli, taskdefs case 17)
+    assert web.environment == {"B": "3", "C": "4"}
     assert web.raw["dns"] == ["1.1.1.1"]
     assert list(project.services) == ["web", "db"]
 
@@ -252,7 +254,7 @@ def test_explicit_ecs_params_and_none(tmp_path: Path) -> None:
         ("8080:80", (80, 8080, "tcp")),
         ("127.0.0.1:8080:80", (80, 8080, "tcp")),
         ("53:53/udp", (53, 53, "udp")),
-        ("53/UDP", (53, 0, "udp")),
+        ("53/udp", (53, 0, "udp")),
     ],
 )
 def test_parse_port(spec: Any, expected: tuple[int, int, str]) -> None:
@@ -260,7 +262,8 @@ def test_parse_port(spec: Any, expected: tuple[int, int, str]) -> None:
     assert (port.container_port, port.host_port, port.protocol) == expected
 
 
-@pytest.mark.parametrize("spec", ["8000-8001:80", ":80", "a:b", "80/sctp", "1:2:3:4"])
+# ecs-cli's suffix check is case-sensitive (adapter/convert.go ConvertToPortMappings): 53/UDP is refused
+@pytest.mark.parametrize("spec", ["8000-8001:80", ":80", "a:b", "80/sctp", "1:2:3:4", "53/UDP"])
 def test_parse_port_rejects(spec: str) -> None:
     with pytest.raises(InvalidInput):
         parse_port(spec)
