@@ -303,6 +303,7 @@ def test_own_files_pass_except_placeholders(cli: Any, setup: Path) -> None:
         "execution role",
         "awslogs",
         "host ports",
+        "task definition",  # the aws backend's build: the rules `up` applies
     ]
     versions = {f["check"]: f["message"] for f in report["findings"][:2]}
     assert versions["ecs-cli"].startswith("ecs-cli 1.21.0 (")
@@ -325,7 +326,7 @@ def test_text_output_one_line_per_check_and_fixes(cli: Any, setup: Path, home: P
     role = next(i for i, line in enumerate(lines) if line.startswith("fail  execution role"))
     assert lines[role + 1].split()[0] == "fix:"
     assert "task_execution_role: ecsExecutionRole" in lines[role + 1]
-    assert lines[-1] == "17 ok, 2 warnings, 1 failed"
+    assert lines[-1] == "18 ok, 2 warnings, 1 failed"  # 17 checks and the task definition
     assert "passecs: error: doctor: 1 check failed" in outcome.stderr
 
 

@@ -48,6 +48,12 @@ class Notice:
     fix: str = ""
     ecs_cli: str = ""
     check: str = "compose keys"
+    reason: str = ""  # for an error: ecs-cli's own error text
+
+    def error(self) -> InvalidInput:
+        """The refusal, in passecs's words with ecs-cli's reason."""
+        text = f"{self.message}; ecs-cli: {self.reason}" if self.reason else self.message
+        return InvalidInput(text, self.fix)
 
 
 @dataclass(frozen=True)
@@ -227,10 +233,10 @@ def version_notices(versions: Sequence[tuple[str, str | None]]) -> list[Notice]:
             notices.append(
                 Notice(
                     "error",
-                    f'{name}: version "{version}" is not one ecs-cli accepts ({ACCEPTED_TEXT}): '
-                    f"Unsupported Docker Compose version found: {version}",
+                    f'{name}: version "{version}" is not one ecs-cli accepts ({ACCEPTED_TEXT})',
                     'write version: "2" (or "3" with memory and CPU in ecs-params.yml)',
                     check="compose version",
+                    reason=f"Unsupported Docker Compose version found: {version}",
                 )
             )
     distinct = list(dict.fromkeys(v for _, v in versions))
@@ -300,28 +306,29 @@ def key_notices(kind: str, file_name: str, service: str, data: Mapping[str, Any]
                 notices.append(
                     Notice(
                         "error",
-                        f"{where} is forbidden in compose v3 (Configuration contains forbidden properties)",
+                        f"{where} is forbidden in compose v3",
                         "move memory/CPU to ecs-params.yml" if key in ("mem_limit", "cpu_shares") else f"remove {key}",
+                        reason="Configuration contains forbidden properties",
                     )
                 )
             elif key not in COMPOSE_V3_SCHEMA:
-                newer = f" (a {_NEWER[key]} key)" if key in _NEWER else ""
+                newer = f" ({_NEWER[key]})" if key in _NEWER else ""
                 notices.append(
                     Notice(
                         "error",
-                        f"{where} is not in the compose 3.0 schema{newer}: "
-                        f"services.{service} Additional property {key} is not allowed",
-                        f"remove {key}",
+                        f"{where} is not in the compose 3.0 schema",
+                        f"remove {key}{newer}",
+                        reason=f"services.{service} Additional property {key} is not allowed",
                     )
                 )
         elif key not in LIBCOMPOSE_SCHEMA:
-            newer = f" ({_NEWER[key]}, which ecs-cli does not read)" if key in _NEWER else ""
+            newer = f" (a {_NEWER[key]} key: ecs-cli reads compose 2.0)" if key in _NEWER else ""
             notices.append(
                 Notice(
                     "error",
-                    f"{where} is rejected by ecs-cli (Unsupported config option){newer}: "
-                    f"Unsupported config option for {service} service: '{key}'",
-                    f"remove {key}: ecs-cli's compose v1/v2 schema has no such key",
+                    f"{where} is rejected by ecs-cli (Unsupported config option)",
+                    f"remove {key}: ecs-cli's compose v1/v2 schema has no such key{newer}",
+                    reason=f"Unsupported config option for {service} service: '{key}'",
                 )
             )
     return notices
@@ -518,8 +525,7 @@ def v1_services_pitfall(path: Path, data: Mapping[str, Any]) -> Notice | None:
         return None
     return Notice(
         "error",
-        f"{path.name} has no `version:`, so ecs-cli reads it as compose v1, where `services` is one service "
-        "named services",
+        f"{path.name} has no `version:`: ecs-cli reads it as compose v1, with one service named `services`",
         "add version: '2' (or '3') at the top of the file",
         check="compose version",
     )

@@ -195,7 +195,7 @@ class Project:
         """What ecs-cli refuses about these files (the first reason), or None."""
         for notice in self.notices:
             if notice.level == "error":
-                return InvalidInput(notice.message, notice.fix)
+                return notice.error()
         return None
 
     @property

@@ -257,6 +257,32 @@ def to_mib(value: Any) -> int:
     return mem_bytes(value) // MIB
 
 
+_NUMBER = r"(\d+(?:\.\d+)?)"
+
+
+def task_cpu_units(value: str | None) -> int | None:
+    """Task CPU units from ``1024``, ``"1024"`` or ``"1 vCPU"`` (the forms ECS accepts), else None."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if m := re.fullmatch(_NUMBER + r"\s*vcpu", text):
+        return int(float(m.group(1)) * 1024)
+    return int(text) if text.isdigit() else None
+
+
+def task_memory_mib(value: str | None) -> int | None:
+    """Task memory in MiB from ``"8GB"``, ``"8 GB"`` or ``"8192"`` (MiB), the forms ECS accepts, else None.
+
+    ECS reads no other unit for the task size (``512MB``, ``1GiB`` are refused by RegisterTaskDefinition).
+    """
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if m := re.fullmatch(_NUMBER + r"\s*gb", text):
+        return int(float(m.group(1)) * 1024)
+    return int(text) if text.isdigit() else None
+
+
 _DURATION_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
