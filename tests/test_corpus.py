@@ -44,7 +44,7 @@ def _by_name(items: list[Any]) -> list[Any]:
 
 def comparable(definition: dict[str, Any], v3: bool) -> dict[str, Any]:
     """``definition`` with the Go-map-ordered lists sorted (README "Comparing")."""
-    data = json.loads(json.dumps(definition))
+    data: dict[str, Any] = json.loads(json.dumps(definition))
     for container in data.get("containerDefinitions", []):
         if v3:
             container["environment"] = _by_name(container.get("environment", []))

@@ -14,6 +14,7 @@ from passecs.core.errors import InvalidInput
 from passecs.files.project import (
     LogConfig,
     PortMapping,
+    Project,
     expand_env,
     load_project,
     memory_mib,
@@ -363,3 +364,198 @@ def test_load_project_raises_only_invalid_input(tmp_path: Path, version: str | N
         assert set(project.services) == {str(k) for k in services}
     for service in project.services.values():
         assert all(isinstance(v, str) for v in service.environment.values())
+
+
+# --- ecs-cli's reading rules (taskdefs corpus, SPEC.md §5, libcompose / docker/cli source) -----------
+
+
+def _project(
+    tmp_path: Path, compose: str, ecs: str | None = None, env: dict[str, str] | None = None, **files: str
+) -> Project:
+    write(tmp_path, "docker-compose.yml", compose)
+    names = ["docker-compose.yml"]
+    if ecs is not None:
+        write(tmp_path, "docker-compose-ecs.yml", ecs)
+        names.append("docker-compose-ecs.yml")
+    for name, text in files.items():
+        write(tmp_path, name.replace("_", "."), text)
+    return load_project(tmp_path, files=names, env=env or {})
+
+
+def test_a_file_without_version_but_with_services_is_one_v1_service_named_services(tmp_path: Path) -> None:
+    project = _project(tmp_path, "services:\n  web:\n    image: nginx:1.25\n")
+    refusal = project.refusal()
+    assert refusal is not None
+    assert refusal.message == (
+        "docker-compose.yml has no `version:`: ecs-cli reads it as compose v1, with one service named `services`"
+    )
+    assert refusal.fix == "add version: '2' (or '3') at the top of the file"
+
+
+def test_a_broken_value_from_an_unset_variable_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput) as err:
+        _project(tmp_path, "version: '2'\nservices:\n  ftp:\n    image: x:1\n    ports: ['${UNSET}:21']\n")
+    assert "${UNSET} is not set" in err.value.message and "Could not convert port" in err.value.message
+    assert err.value.fix == "set UNSET in .env or in the environment"
+
+
+def test_env_file_key_with_blanks_keeps_them_and_doctor_is_told(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path, "version: '2'\nservices:\n  web:\n    image: x:1\n    env_file: a.env\n", a_env="A = b\n"
+    )
+    assert project.containers[0].environment == (("A ", " b"),)
+    notes = [n.message for n in project.notices if n.level == "note"]
+    assert notes == ["a.env line 1: `A = b` sets a variable named 'A ' (blanks included) to ' b'"]
+
+
+def test_a_later_map_environment_replaces_an_earlier_list(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path,
+        "version: '2'\nservices:\n  web:\n    image: x:1\n    environment: [A=1, B=2]\n",
+        "version: '2'\nservices:\n  web:\n    environment: {C: '3'}\n",
+    )
+    assert project.containers[0].environment == (("C", "3"),)
+    assert any(n.check == "compose merge" and "replaces the earlier" in n.message for n in project.notices)
+
+
+def test_a_later_list_environment_is_appended_duplicates_kept(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path,
+        "version: '2'\nservices:\n  web:\n    image: x:1\n    environment: {A: '1'}\n    command: run it\n",
+        "version: '2'\nservices:\n  web:\n    environment: [A=2]\n    command: [--more]\n",
+    )
+    assert project.containers[0].environment == (("A", "1"), ("A", "2"))
+    assert project.containers[0].command == ("run", "it", "--more")
+
+
+def test_env_file_last_file_first_and_prefix_match(tmp_path: Path) -> None:
+    # libcompose readEnvFile: the last env_file is read first; a key already present (by prefix) is skipped
+    project = _project(
+        tmp_path,
+        "version: '2'\nservices:\n  web:\n    image: x:1\n    env_file: [a.env, b.env]\n    environment: [X=0]\n",
+        a_env="A=from-a\nBA\nC=from-a\n",
+        b_env="A=from-b\nBARE\n",
+    )
+    # BA is skipped: "BARE" starts with it
+    assert project.containers[0].environment == (("X", "0"), ("A", "from-b"), ("BARE", ""), ("C", "from-a"))
+
+
+def test_dotenv_a_bad_line_makes_ecs_cli_ignore_the_whole_file(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path, "version: '2'\nservices:\n  web:\n    image: 'x:${TAG}'\n", _env="TAG=1\nexport OTHER=2\n"
+    )
+    assert project.containers[0].image == "x:"
+    assert project.unset_variables == ("TAG",)
+    assert any("ignores all of it" in n.message for n in project.notices)
+
+
+def test_v2_interpolation_refuses_what_libcompose_cannot_parse(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match='Invalid interpolation format for "image" option in service "web"'):
+        _project(tmp_path, "version: '2'\nservices:\n  web:\n    image: 'x:${TAG:?need it}'\n")
+
+
+def test_v3_required_variable(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="required variable TAG is missing a value: need it"):
+        _project(tmp_path, "version: '3'\nservices:\n  web:\n    image: 'x:${TAG:?need it}'\n")
+    project = _project(tmp_path, "version: '3'\nservices:\n  web:\n    image: 'x:${TAG:?need it}'\n", env={"TAG": "1"})
+    assert project.containers[0].image == "x:1"
+
+
+def test_v3_env_file_refuses_blanks_in_keys_and_reads_bare_keys_from_the_process(tmp_path: Path) -> None:
+    compose = "version: '3'\nservices:\n  web:\n    image: x:1\n    env_file: a.env\n"
+    with pytest.raises(InvalidInput, match="variable 'A ' has white spaces"):
+        _project(tmp_path, compose, a_env="A = b\n")
+    project = _project(tmp_path, compose, env={"SET": "s"}, a_env="SET\nNOT_SET\nC=1\n")
+    assert dict(project.containers[0].environment) == {"SET": "s", "C": "1"}
+
+
+@pytest.mark.parametrize(
+    ("compose", "reason"),
+    [
+        ("version: '2'\nservices:\n  w:\n    image: x\n    healthcheck: {test: [CMD, 'true']}\n", "'healthcheck'"),
+        ("version: '2'\nservices:\n  w:\n    image: x\n    init: true\n", "'init'"),
+        ("version: '3'\nservices:\n  w:\n    image: x\n    init: true\n", "Additional property init"),
+        ("version: '3'\nservices:\n  w:\n    image: x\n    mem_limit: 1g\n", "forbidden properties"),
+        ("version: '3.7'\nservices:\n  w:\n    image: x\n", "Unsupported Docker Compose version found: 3.7"),
+        ("version: '2.1'\nservices:\n  w:\n    image: x\n", "Unsupported Docker Compose version found: 2.1"),
+    ],
+)
+def test_refusals_are_ecs_clis(tmp_path: Path, compose: str, reason: str) -> None:
+    refusal = _project(tmp_path, compose).refusal()
+    assert refusal is not None and reason in refusal.message
+
+
+def test_skipped_keys_warn_as_ecs_cli_does(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path, "version: '2'\nservices:\n  w:\n    image: x\n    restart: always\n    container_name: c\n"
+    )
+    assert sorted(n.ecs_cli for n in project.warnings) == [
+        'msg="Skipping unsupported YAML option for service..." option name=container_name service name=w',
+        'msg="Skipping unsupported YAML option for service..." option name=restart service name=w',
+    ]
+    assert project.refusal() is None
+
+
+# --- properties of the general rules ----------------------------------------------------------------
+
+from passecs.files import syntax  # noqa: E402
+
+
+@given(
+    number=st.integers(min_value=0, max_value=10**6),
+    unit=st.sampled_from(["", "k", "m", "g", "K", "M", "G"]),
+    suffix=st.sampled_from(["", "b", "B", "ib", "iB"]),
+)
+def test_memory_units_are_binary_and_mib_rounds_down(number: int, unit: str, suffix: str) -> None:
+    if unit == "" and suffix.startswith("i"):
+        suffix = suffix[1:]
+    factor = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit.lower()]
+    assert syntax.ram_in_bytes(f"{number}{unit}{suffix}") == number * factor
+    assert syntax.to_mib(f"{number}{unit}{suffix}") == number * factor // (1024 * 1024)
+    assert syntax.to_mib(number * factor) == syntax.to_mib(f"{number}{unit}{suffix}")  # an int is bytes
+
+
+_port = st.integers(min_value=1, max_value=65535)
+
+
+@given(
+    host=st.one_of(st.none(), _port),
+    container=_port,
+    proto=st.sampled_from(["", "/tcp", "/udp"]),
+    ip=st.sampled_from(["", "127.0.0.1:", "0.0.0.0:"]),
+)
+def test_port_specs_v2_and_v3_agree_on_single_ports(host: int | None, container: int, proto: str, ip: str) -> None:
+    if ip and host is None:
+        spec = f"{ip}:{container}{proto}"
+    else:
+        spec = f"{ip}{'' if host is None else f'{host}:'}{container}{proto}"
+    v2 = syntax.parse_port_v2(spec)
+    (v3,) = syntax.parse_ports_v3(spec)
+    assert (v2.container_port, v2.host_port, v2.protocol) == (v3.container_port, v3.host_port, v3.protocol)
+    assert v2.container_port == container and v2.host_port == (host or 0) and v2.protocol == (proto[1:] or "tcp")
+
+
+@given(first=st.integers(min_value=1, max_value=60000), length=st.integers(min_value=1, max_value=20))
+def test_port_ranges_expand_in_v3_and_are_refused_in_v2(first: int, length: int) -> None:
+    spec = f"{first}-{first + length}:{first}-{first + length}"
+    ports = syntax.parse_ports_v3(spec)
+    assert sorted(p.container_port for p in ports) == list(range(first, first + length + 1))
+    assert all(p.host_port == p.container_port for p in ports)
+    with pytest.raises(InvalidInput, match="Could not convert port into integer"):
+        syntax.parse_port_v2(spec)
+
+
+_key = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_", min_size=1, max_size=8)
+_value = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=12)
+
+
+@given(key=_key, value=_value, indent=st.sampled_from(["", "  ", "\t"]), blank=st.sampled_from(["", " "]))
+def test_env_file_lines_split_at_the_first_equals_and_keep_the_value_verbatim(
+    key: str, value: str, indent: str, blank: str
+) -> None:
+    (line,) = syntax.env_file_lines(f"{indent}{key}{blank}={value}\n# comment\n\n")
+    assert line.key == key + blank and line.value == value
+    # libcompose (v2) sends the key with its blank; docker (v3) refuses it
+    merged = syntax.merge_env_file_v2([], [f"{indent}{key}{blank}={value}\n"])
+    assert merged == [f"{key}{blank}={value}".strip(syntax.GO_SPACE)]
+    assert (syntax.bad_env_key(line) is None) == (blank == "")

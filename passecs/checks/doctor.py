@@ -336,6 +336,8 @@ def check_compose_keys(files: Sequence[ComposeFile]) -> list[Finding]:
     findings: list[Finding] = []
     harmless: dict[str, list[str]] = {}
     for f in files:
+        if compose.v1_services_pitfall(f.path, f.data) is not None:
+            continue  # one finding says it (compose version)
         kind = compose.version_kind(f.version) or ("v3" if (f.version or "").startswith("3") else "v2")
         for name, service in merge_services([f.data]).items():
             errors = compose.key_notices(kind, f.path.name, name, service)

@@ -464,18 +464,89 @@ def _typed_v2(service: str, data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _merge_v2(base: dict[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
-    """libcompose's mergeConfig/merge: []interface{} appended, maps merged, anything else replaced."""
+def _merge_v2(
+    base: dict[str, Any], data: Mapping[str, Any], raw: Mapping[str, Any] | None = None, where: str = ""
+) -> tuple[dict[str, Any], list[Notice]]:
+    """libcompose's mergeConfig/merge: []interface{} appended, maps merged, anything else replaced.
+
+    Also the notes for what surprises: a later map ``environment`` (or one from env_file), or ``labels``
+    as a list, replace the earlier ones; a ``command``/``entrypoint`` list is appended to the earlier one.
+    """
     merged = dict(base)
+    notes: list[Notice] = []
+    raw = raw or {}
     for key, value in data.items():
         old = merged.get(key)
         if key in merged and isinstance(old, list) and type(value) is list:
             merged[key] = old + value
+            if key in ("command", "entrypoint") and old and value:
+                notes.append(
+                    Notice(
+                        "note",
+                        f"{where}: {key} is appended to the earlier file's {key}, not replacing it: "
+                        f"ecs-cli runs {' '.join(old + value)!r}",
+                        f"to replace it, write {key} as a string in the later file",
+                        check="compose merge",
+                    )
+                )
         elif key in merged and isinstance(old, Mapping) and isinstance(value, Mapping):
             merged[key] = {**old, **value}
         else:
             merged[key] = value
-    return merged
+            if key in ("environment", "labels") and old and value != old:
+                how = "from env_file" if isinstance(value, _EnvFileList) else f"written as a {_shape(raw.get(key))}"
+                notes.append(
+                    Notice(
+                        "note",
+                        f"{where}: {key} {how} replaces the earlier file's {key} instead of merging into it "
+                        "(ecs-cli converts the earlier one first)",
+                        f"write {key} the same way in every file"
+                        + (" (as a list), or repeat the earlier entries" if key == "environment" else " (as a map)"),
+                        check="compose merge",
+                    )
+                )
+    return merged, notes
+
+
+def _shape(value: Any) -> str:
+    return "map" if isinstance(value, Mapping) else "list" if isinstance(value, list) else "value"
+
+
+def env_file_notes(path: Path, text: str) -> list[Notice]:
+    """What docker's env-file syntax does that surprises (ecs-cli says nothing about it)."""
+    notes = []
+    for line in syntax.env_file_lines(text):
+        if line.value is None:
+            continue
+        shown = f"{path.name} line {line.number}: `{line.text}`"
+        if line.key != line.key.rstrip() or " " in line.key or "\t" in line.key:
+            notes.append(
+                Notice(
+                    "note",
+                    f"{shown} sets a variable named {line.key!r} (blanks included) to {line.value!r}",
+                    f"write {line.key.split()[-1]}={line.value.strip()} (no blanks around =, no export)",
+                    check="env_file",
+                )
+            )
+        elif len(line.value) > 1 and line.value[0] == line.value[-1] and line.value[0] in "'\"":
+            notes.append(
+                Notice(
+                    "note",
+                    f"{shown}: the quotes are part of {line.key}'s value (env files are not shell)",
+                    f"write {line.key}={line.value[1:-1]}",
+                    check="env_file",
+                )
+            )
+        elif " #" in line.value:
+            notes.append(
+                Notice(
+                    "note",
+                    f"{shown}: the ' #...' is part of {line.key}'s value (no comments after a value)",
+                    f"put the comment on its own line: {line.key}={line.value.split(' #', 1)[0]}",
+                    check="env_file",
+                )
+            )
+    return notes
 
 
 # --------------------------------------------------------------------------------------------------
@@ -648,10 +719,14 @@ def _one_v2(
     files = syntax.string_list(values.pop("env_file", None))
     if files:
         contents = [reader.read_text(reader.base_dir / f) for f in files]
+        for f, text in zip(files, contents, strict=True):
+            reader.notices.extend(env_file_notes(reader.base_dir / f, text))
         environment = _env_list_v2(values.get("environment"), name)
         values["environment"] = _EnvFileList(syntax.merge_env_file_v2(environment, contents))
     if earlier is not None:
-        return _merge_v2(_typed_v2(name, earlier), values)
+        merged, notes = _merge_v2(_typed_v2(name, earlier), values, service, f"{path.name}: service {name}")
+        reader.notices.extend(notes)
+        return merged
     return values
 
 
@@ -758,7 +833,9 @@ def _one_v3(
     environment: dict[str, str | None] = {}
     files = syntax.string_list(values.pop("env_file", None))
     for f in files:
-        for line in syntax.env_file_lines(reader.read_text(reader.base_dir / f)):
+        text_of_file = reader.read_text(reader.base_dir / f)
+        reader.notices.extend(env_file_notes(reader.base_dir / f, text_of_file))
+        for line in syntax.env_file_lines(text_of_file):
             bad = syntax.bad_env_key(line)
             if bad:
                 raise InvalidInput(f"{reader.base_dir / f}: line {line.number}: {bad}", "remove the blanks")
@@ -1068,10 +1145,12 @@ def _container(reader: _Reader, name: str, svc: Mapping[str, Any], kind: str, ta
     except InvalidInput as exc:
         message = exc.message if exc.message.startswith("service ") else f"service {name}: {exc.message}"
         unset = list(reader.unset_by_service.get(name, {}))
+        fix = exc.fix
         if unset:
             named = " and ".join(f"${{{u}}}" for u in unset)
             message += f" ({named} {'is' if len(unset) == 1 else 'are'} not set: ecs-cli put an empty string there)"
-        raise InvalidInput(message, exc.fix) from None
+            fix = f"set {' and '.join(unset)} in .env or in the environment"
+        raise InvalidInput(message, fix) from None
 
 
 def _convert(reader: _Reader, name: str, svc: Mapping[str, Any], v3: bool, table: _VolumeTable) -> ContainerConfig:

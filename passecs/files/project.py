@@ -21,7 +21,6 @@ from passecs.core.errors import InvalidInput
 from passecs.files import syntax
 from passecs.files.compose import (
     ContainerConfig,
-    LogConfig,
     Notice,
     Services,
     Volumes,
@@ -30,6 +29,7 @@ from passecs.files.compose import (
     version_kind,
     version_notices,
 )
+from passecs.files.compose import LogConfig as LogConfig  # noqa: PLC0414 - re-exported
 from passecs.files.defaults import DEFAULT_COMPOSE_FILES as DEFAULT_COMPOSE_FILES  # noqa: PLC0414 - re-exported
 from passecs.files.defaults import ECS_PARAMS_FILE as ECS_PARAMS_FILE  # noqa: PLC0414 - re-exported
 from passecs.files.syntax import Interpolation
@@ -352,6 +352,30 @@ def read_dotenv(directory: Path) -> dict[str, str]:
     return {k: v for k, v in parse_env_lines(text).items() if v is not None}
 
 
+def dotenv_for_compose(directory: Path, env: Mapping[str, str]) -> tuple[dict[str, str], list[Notice]]:
+    """The ``.env`` as libcompose's EnvfileLookup reads it for ``${VAR}`` (docker's ParseEnvFile).
+
+    A key without ``=`` is the process value (empty if unset); a line docker cannot parse (a key with
+    blanks, as in ``export X=1``) makes ecs-cli ignore the whole file, which passecs reports.
+    """
+    path = directory / DOTENV_FILE
+    if not path.is_file():
+        return {}, []
+    lines = syntax.env_file_lines(read_text_file(path))
+    for line in lines:
+        problem = syntax.bad_env_key(line)
+        if problem:
+            note = Notice(
+                "note",
+                f"{path} line {line.number}: {problem}: ecs-cli cannot read this .env and ignores all of it "
+                "for ${VAR} substitution",
+                "remove the blanks (and any `export `) from the variable names",
+                check="compose variables",
+            )
+            return {}, [note]
+    return {ln.key: ln.value if ln.value is not None else env.get(ln.key, "") for ln in lines}, []
+
+
 # --------------------------------------------------------------------------------------------------
 # Merging
 
@@ -499,18 +523,20 @@ def load_project(
     version = versions[0] if len(versions) == 1 else None
     kind = _reading_kind(version)
     documents = [(f.path, f.data) for f in compose]
+    lookup_env, dotenv_notes = dotenv_for_compose(base_dir, env)
     if any(n.level == "error" for n in notices):
         # ecs-cli stops at the version: nothing else it would say counts; read what can be read
         try:
-            services_read = read_services(documents, kind, dotenv=dotenv, env=env, read_text=_read_env_file_text)
+            services_read = read_services(documents, kind, dotenv=lookup_env, env=env, read_text=_read_env_file_text)
         except InvalidInput:
             services_read = Services(kind, {}, (), Volumes(), (), (), ())
     else:
-        services_read = read_services(documents, kind, dotenv=dotenv, env=env, read_text=_read_env_file_text)
+        services_read = read_services(documents, kind, dotenv=lookup_env, env=env, read_text=_read_env_file_text)
+        notices.extend(dotenv_notes)
         notices.extend(services_read.notices)
 
     # the services as written (merged key by key, interpolated), for checks that name keys and raw values
-    lookup = make_lookup(dotenv, env)
+    lookup = make_lookup(lookup_env, env)
     plain = merge_services(f.data for f in compose)
     services: dict[str, Service] = {}
     containers = {c.name: c for c in services_read.containers}

@@ -184,15 +184,27 @@ class EnvLine:
     number: int
 
 
+# Go's unicode.IsSpace (strings.TrimSpace, unicode.IsSpace): not Python's str.isspace
+GO_SPACE = " \t\n\v\f\r\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(chr(c) for c in range(0x2000, 0x200B))
+
+
+def go_lines(text: str) -> list[str]:
+    """Lines as Go's bufio.Scanner reads them: split at \n only, a trailing \r dropped."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 def env_file_lines(text: str) -> list[EnvLine]:
     """Non-blank, non-comment lines (leading blanks trimmed), split at the first ``=``; nothing dropped."""
     lines: list[EnvLine] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.lstrip()
+    for number, raw in enumerate(go_lines(text), start=1):
+        line = raw.lstrip(GO_SPACE)
         if not line or line.startswith("#"):
             continue
         key, sep, value = line.partition("=")
-        lines.append(EnvLine(key.lstrip(), value if sep else None, line, number))
+        lines.append(EnvLine(key.lstrip(" \t"), value if sep else None, line, number))
     return lines
 
 
@@ -210,8 +222,8 @@ def merge_env_file_v2(environment: list[str], contents: list[str]) -> list[str]:
     variable already starts with its key (``KEY=`` or, without ``=``, ``KEY``: a prefix match)."""
     merged = list(environment)
     for text in reversed(contents):
-        for raw in text.splitlines():
-            line = raw.strip()
+        for raw in go_lines(text):
+            line = raw.strip(GO_SPACE)
             if not line or line.startswith("#"):
                 continue
             key = line[: line.index("=") + 1] if "=" in line else line
