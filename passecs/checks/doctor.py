@@ -743,7 +743,7 @@ def check_execution_role(params: EcsParams | None, expected: str = DEFAULT_EXECU
                 f"set task_execution_role: {expected}",
             )
         ]
-    name = role.rsplit("/", 1)[-1] if role.startswith("arn:") else role
+    name = syntax.role_name_of(role)
     if name != expected:
         return [
             fail(
@@ -976,7 +976,7 @@ def online(report: Report, aws: AwsJson, options: Options) -> list[Finding]:
 
 def _online_role(aws: AwsJson, region: str | None, role: str) -> list[Finding]:
     check = "execution role (aws)"
-    name = role.rsplit("/", 1)[-1]
+    name = syntax.role_name_of(role)
     try:
         aws("iam", "get-role", ["--role-name", name], region)
     except AwsMissing:
@@ -1047,10 +1047,9 @@ def _online_log_groups(aws: AwsJson, region: str | None, project: Project | None
         return []
     groups: dict[str, str | None] = {}
     for service in project.services.values():
-        if service.logging and service.logging.driver == "awslogs":
-            group = service.logging.options.get("awslogs-group")
-            if group:
-                groups.setdefault(group, service.logging.options.get("awslogs-region") or region)
+        awslogs = service.logging.awslogs if service.logging else None
+        if awslogs is not None:
+            groups.setdefault(awslogs.group, awslogs.region or region)
     findings: list[Finding] = []
     for group, group_region in groups.items():
         data = aws("logs", "describe-log-groups", ["--log-group-name-prefix", group], group_region)

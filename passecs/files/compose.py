@@ -57,9 +57,42 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class AwsLogs:
+    """A container's awslogs settings (the options ecs-cli, logs and --create-log-groups need)."""
+
+    group: str
+    region: str | None
+    stream_prefix: str | None
+
+    def stream(self, container: str, task_id: str) -> str | None:
+        """The log stream ECS writes for ``container`` of task ``task_id`` (None without a prefix)."""
+        return f"{self.stream_prefix}/{container}/{task_id}" if self.stream_prefix else None
+
+
+def awslogs_of(driver: Any, options: Any) -> AwsLogs | None:
+    """The awslogs settings of a log configuration (compose's or a task definition's), or None."""
+    if driver != "awslogs" or not isinstance(options, Mapping) or not options.get("awslogs-group"):
+        return None
+    region, prefix = options.get("awslogs-region"), options.get("awslogs-stream-prefix")
+    return AwsLogs(str(options["awslogs-group"]), str(region) if region else None, str(prefix) if prefix else None)
+
+
+def container_awslogs(container_definition: Mapping[str, Any]) -> AwsLogs | None:
+    """The awslogs settings of a task definition's container (``logConfiguration``), or None."""
+    config = container_definition.get("logConfiguration")
+    if not isinstance(config, Mapping):
+        return None
+    return awslogs_of(config.get("logDriver"), config.get("options"))
+
+
+@dataclass(frozen=True)
 class LogConfig:
     driver: str
     options: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def awslogs(self) -> AwsLogs | None:
+        return awslogs_of(self.driver, self.options)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from passecs.files.compose import LogConfig as LogConfig  # noqa: PLC0414 - re-e
 from passecs.files.defaults import DEFAULT_COMPOSE_FILES as DEFAULT_COMPOSE_FILES  # noqa: PLC0414 - re-exported
 from passecs.files.defaults import ECS_PARAMS_FILE as ECS_PARAMS_FILE  # noqa: PLC0414 - re-exported
 from passecs.files.syntax import Interpolation
+from passecs.files.syntax import role_name_of as role_name_of  # noqa: PLC0414 - re-exported
 
 DOTENV_FILE = ".env"
 
@@ -137,6 +138,12 @@ class EcsParams:
     @property
     def task_execution_role(self) -> str | None:
         return _scalar(self._task().get("task_execution_role"))
+
+    @property
+    def execution_role_name(self) -> str | None:
+        """The execution role's name, from its name or its ARN (:func:`role_name_of`)."""
+        role = self.task_execution_role
+        return role_name_of(role) if role else None
 
     @property
     def task_role_arn(self) -> str | None:

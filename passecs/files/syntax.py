@@ -370,6 +370,14 @@ def scalar_text(value: Any) -> str:
     return _scalar_text(value)
 
 
+def role_name_of(reference: str) -> str:
+    """A role's name from what ecs-params may hold: the name itself, or its ARN (the last path segment)."""
+    reference = reference.strip()
+    if reference.startswith("arn:"):
+        return reference.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    return reference
+
+
 # --------------------------------------------------------------------------------------------------
 # Ports
 

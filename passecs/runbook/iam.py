@@ -22,6 +22,7 @@ from passecs.core.errors import CommandFailed, InvalidInput
 from passecs.core.runner import Command
 from passecs.files.defaults import DEFAULT_ROLE_NAME as DEFAULT_ROLE_NAME  # noqa: PLC0414 - re-exported
 from passecs.files.defaults import TASK_EXECUTION_POLICY_ARN as TASK_EXECUTION_POLICY_ARN  # noqa: PLC0414
+from passecs.files.syntax import role_name_of as role_name_of  # noqa: PLC0414 - re-exported, one home
 
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
 TRUST_POLICY_FILE = "execution-assume-role.json"
@@ -196,14 +197,6 @@ def resolve_region(ctx: Context, region: str | None = None) -> Region:
     if not _REGION.fullmatch(found.name):
         raise InvalidInput(f"{found.source}: {found.name!r} is not an AWS region", "give a region such as us-east-1")
     return found
-
-
-def role_name_of(reference: str) -> str:
-    """A role's name from what ecs-params may hold: the name itself, or its ARN (the last path segment)."""
-    reference = reference.strip()
-    if reference.startswith("arn:"):
-        return reference.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-    return reference
 
 
 def _expand(value: str, env: Mapping[str, str]) -> str | None:
