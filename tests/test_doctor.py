@@ -583,3 +583,58 @@ def test_online_without_credentials_is_one_clear_line(
     (line,) = online_findings(report)
     assert line[:2] == ("aws calls", "fail")
     assert "no AWS credentials found" in line[2]
+
+
+# --- doctor and up apply the same rules (passecs.files.compose / conversion) ---------------------------
+
+
+def test_doctor_fails_what_up_refuses_with_the_same_reason(tmp_path: Path) -> None:
+    from passecs.backends.aws.taskdef import build_task_definition
+    from passecs.core.errors import InvalidInput
+
+    (tmp_path / "docker-compose.yml").write_text("services:\n  web:\n    image: nginx:1.25\n")
+    _, files = doctor.check_compose_files([tmp_path / "docker-compose.yml"])
+    assert doctor.check_compose_versions(files) == [
+        doctor.fail(
+            "compose version",
+            "docker-compose.yml has no `version:`: ecs-cli reads it as compose v1, with one service named `services`",
+            "add version: '2' (or '3') at the top of the file",
+        )
+    ]
+    assert [f.status for f in doctor.check_compose_keys(files)] == ["ok"]  # said once, not per key
+    with pytest.raises(InvalidInput) as err:
+        build_task_definition(load_project(tmp_path, files=["docker-compose.yml"], env={}), "p")
+    assert err.value.message == doctor.check_compose_versions(files)[0].message
+
+
+def test_doctor_runs_the_task_definition_rules(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text(
+        "version: '2'\nservices:\n  web:\n    image: nginx:1.25\n    mem_limit: 256m\n    mem_reservation: 512m\n"
+    )
+    project = load_project(tmp_path, files=["docker-compose.yml"], env={})
+    (finding,) = doctor.check_task_definition(project, "FARGATE")
+    assert finding.status == "fail"
+    assert finding.message == "service web: mem_limit must be greater than mem_reservation (256 MiB < 512 MiB)"
+
+
+def test_doctor_tells_about_ecs_clis_surprising_rules(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text(
+        "version: '2'\nservices:\n  web:\n    image: nginx:1.25\n    environment: [A=1]\n    env_file: a.env\n"
+    )
+    (tmp_path / "docker-compose-ecs.yml").write_text("version: '2'\nservices:\n  web:\n    environment: {B: '2'}\n")
+    (tmp_path / "a.env").write_text("SMTP_HOST = smtp\n")
+    project = load_project(tmp_path, files=["docker-compose.yml", "docker-compose-ecs.yml"], env={})
+    messages = [(f.check, f.status, f.message) for f in doctor.check_compose_notices(project)]
+    assert messages == [
+        (
+            "env_file",
+            "warn",
+            "a.env line 1: `SMTP_HOST = smtp` sets a variable named 'SMTP_HOST ' (blanks included) to ' smtp'",
+        ),
+        (
+            "compose merge",
+            "warn",
+            "docker-compose-ecs.yml: service web: environment written as a map replaces the earlier file's "
+            "environment instead of merging into it (ecs-cli converts the earlier one first)",
+        ),
+    ]

@@ -1,12 +1,13 @@
 """The project's files: the compose files, ecs-params.yml and .env, read the way ecs-cli reads them.
 
-``load_project`` gives one frozen :class:`Project`: the compose files merged with libcompose's rules
-(tests/data/ecs-cli/SPEC.md §5.2), ``${VAR}`` interpolated from ``.env`` and the environment (§5.4),
-``env_file`` merged into each service's environment, memory converted to MiB as ecs-cli does (§5.5), and
-ecs-params.yml after Go's ``os.ExpandEnv`` (§5.6). The raw data is kept for the checks in
-:mod:`passecs.checks.doctor`, which report problems as findings; this module raises InvalidInput (exit 3) only
-where ecs-cli itself would stop (a missing or unparsable file, a port or memory value it cannot convert,
-compose files of different versions).
+``load_project`` reads the files once (one YAML loader, :func:`read_text_file` the one reader) into one
+frozen :class:`Project`: each service converted the way ecs-cli converts it
+(:class:`passecs.files.compose.ContainerConfig`: libcompose's merge and interpolation for v1/v2, docker/cli's
+for v3, env files and ``.env`` with their Go semantics, memory in MiB; SPEC.md §5), ecs-params.yml after
+Go's ``os.ExpandEnv`` (§5.6), and ecs-cli's warnings and refusals as :class:`~passecs.files.compose.Notice`
+records (:meth:`Project.refusal`), which doctor lists and ``up`` raises. The merged raw data is kept for
+checks that name keys. This module raises InvalidInput (exit 3) where the files cannot be read at all (a
+missing or unparsable file, a value ecs-cli cannot convert, compose files of different versions).
 """
 
 from __future__ import annotations
@@ -485,7 +486,7 @@ def _service_record(
         environment=dict(container.environment),
         mem_limit=mem_limit,
         mem_reservation=mem_reservation,
-        cpu_shares=int(cpu) if isinstance(cpu, int) and not isinstance(cpu, bool) else None,
+        cpu_shares=container.cpu if cpu not in (None, "") else None,
         logging=container.logging,
         keys=keys,
         env_files=env_files,
