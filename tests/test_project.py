@@ -559,3 +559,26 @@ def test_env_file_lines_split_at_the_first_equals_and_keep_the_value_verbatim(
     merged = syntax.merge_env_file_v2([], [f"{indent}{key}{blank}={value}\n"])
     assert merged == [f"{key}{blank}={value}".strip(syntax.GO_SPACE)]
     assert (syntax.bad_env_key(line) is None) == (blank == "")
+
+
+def test_extends_merges_the_base_service_first(tmp_path: Path) -> None:
+    # libcompose parseV2: the extended service (same file or `file:`) is parsed, then this one merged into it
+    project = _project(
+        tmp_path,
+        "version: '2'\nservices:\n  base:\n    image: app:1\n    environment: [A=1]\n"
+        "  web:\n    extends: {service: base}\n    environment: [B=2]\n"
+        "  job:\n    extends: {file: common.yml, service: worker}\n",
+        common_yml="version: '2'\nservices:\n  worker:\n    image: worker:2\n",
+    )
+    containers = {c.name: c for c in project.containers}
+    assert containers["web"].image == "app:1" and containers["web"].environment == (("A", "1"), ("B", "2"))
+    assert containers["job"].image == "worker:2"
+
+
+def test_extends_refuses_what_libcompose_refuses(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match=r"Cannot extend service 'worker' in common\.yml: services with 'links'"):
+        _project(
+            tmp_path,
+            "version: '2'\nservices:\n  job:\n    extends: {file: common.yml, service: worker}\n",
+            common_yml="version: '2'\nservices:\n  worker:\n    image: w:1\n    links: [db]\n",
+        )

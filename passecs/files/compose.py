@@ -510,7 +510,7 @@ def _merge_v2(
     raw = raw or {}
     for key, value in data.items():
         old = merged.get(key)
-        if key in merged and isinstance(old, list) and type(value) is list:
+        if key in merged and type(old) is list and type(value) is list:
             merged[key] = old + value
             if key in ("command", "entrypoint") and old and value:
                 notes.append(
@@ -592,6 +592,8 @@ class _Reader:
     lookup: Callable[[str], str | None]
     env: Mapping[str, str]
     read_text: Callable[[Path], str]
+    load_yaml: Callable[[Path], Any] = lambda _path: None
+    file_services: dict[Path, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
     unset_by_service: dict[str, dict[str, None]] = field(default_factory=dict)
     interp: Interpolation = field(init=False)
@@ -642,10 +644,16 @@ def read_services(
     dotenv: Mapping[str, str],
     env: Mapping[str, str],
     read_text: Callable[[Path], str],
+    load_yaml: Callable[[Path], Any] | None = None,
 ) -> Services:
-    """The compose documents (already parsed, in ``-f`` order) read as ecs-cli reads them."""
+    """The compose documents (already parsed, in ``-f`` order) read as ecs-cli reads them.
+
+    ``read_text`` reads env files, ``load_yaml`` the files ``extends`` names.
+    """
     base_dir = documents[0][0].parent if documents else Path(".")
     reader = _Reader(base_dir, make_lookup(dotenv, env), env, read_text)
+    if load_yaml is not None:
+        reader.load_yaml = load_yaml
     for path, data in documents:
         pitfall = v1_services_pitfall(path, data)
         if pitfall is not None:
@@ -709,7 +717,8 @@ def _read_v1v2(
     merged: dict[str, dict[str, Any]] = {}
     named: dict[str, None] = {}
     for path, data in documents:
-        for name, service in _services_of(kind, data, path).items():
+        reader.file_services[path] = _services_of(kind, data, path)
+        for name, service in reader.file_services[path].items():
             for notice in key_notices(kind, path.name, name, service):
                 reader.warn(notice)
             merged[name] = _in_service(
@@ -741,26 +750,65 @@ def _one_v2(
     reader: _Reader, kind: str, path: Path, name: str, service: Mapping[str, Any], earlier: dict[str, Any] | None
 ) -> dict[str, Any]:
     """One file's service, env_file applied, merged into the earlier files' (libcompose MergeServicesV2)."""
-    values = _interpolate_v2(reader, name, service)
-    if kind == "v1":
-        values = _v1_to_v2(values)
-    if "extends" in values:
-        raise InvalidInput(
-            f"{path.name}: service {name}: extends is not converted by passecs",
-            "copy the keys of the extended service into this one",
-        )
-    files = syntax.string_list(values.pop("env_file", None))
-    if files:
-        contents = [reader.read_text(reader.base_dir / f) for f in files]
-        for f, text in zip(files, contents, strict=True):
-            reader.notices.extend(env_file_notes(reader.base_dir / f, text))
-        environment = _env_list_v2(values.get("environment"), name)
-        values["environment"] = _EnvFileList(syntax.merge_env_file_v2(environment, contents))
+    values = _parse_v2(reader, kind, path, name, service, reader.file_services.get(path, {}), 0)
     if earlier is not None:
         merged, notes = _merge_v2(_typed_v2(name, earlier), values, service, f"{path.name}: service {name}")
         reader.notices.extend(notes)
         return merged
     return values
+
+
+_NO_EXTEND = ("links", "volumes_from")
+
+
+def _parse_v2(
+    reader: _Reader,
+    kind: str,
+    path: Path,
+    name: str,
+    service: Mapping[str, Any],
+    siblings: Mapping[str, Mapping[str, Any]],
+    depth: int,
+) -> dict[str, Any]:
+    """libcompose's parseV1/parseV2: interpolated, env_file read into environment, ``extends`` resolved."""
+    values = _interpolate_v2(reader, name, service)
+    if kind == "v1":
+        values = _v1_to_v2(values)
+    files = syntax.string_list(values.pop("env_file", None))
+    if files:
+        contents = [reader.read_text(path.parent / f) for f in files]
+        for f, text in zip(files, contents, strict=True):
+            reader.notices.extend(env_file_notes(path.parent / f, text))
+        environment = _env_list_v2(values.get("environment"), name)
+        values["environment"] = _EnvFileList(syntax.merge_env_file_v2(environment, contents))
+    extends = values.get("extends")
+    if not isinstance(extends, Mapping) or not extends.get("service"):
+        return values
+    if depth > 10:
+        raise InvalidInput(f"service {name}: extends goes round in circles", "check the extends chain")
+    target = str(extends["service"])
+    source, others = path, siblings
+    if extends.get("file"):
+        source = path.parent / str(extends["file"])
+        data = reader.load_yaml(source)
+        if not isinstance(data, Mapping):
+            raise InvalidInput(f"{source}: not a compose file", "check the file extends names")
+        others = _services_of("v1" if "version" not in data else "v2", data, source)
+        for base_name, base_service in others.items():
+            for notice in key_notices(kind, source.name, base_name, base_service):
+                reader.warn(notice)
+    if target not in others:
+        where = f" in file {extends['file']}" if extends.get("file") else ""
+        raise InvalidInput(f"Failed to find service {target}{where} to extend", f"check extends of service {name}")
+    base = _parse_v2(reader, kind, source, target, others[target], others, depth + 1)
+    for key in _NO_EXTEND:
+        if key in base:
+            raise InvalidInput(
+                f"Cannot extend service '{target}' in {source.name}: services with '{key}' cannot be extended",
+                f"move {key} out of {target}",
+            )
+    merged, _ = _merge_v2(base, values)
+    return merged
 
 
 def _mapping(value: Any, path: Path, key: str) -> Mapping[str, Any]:

@@ -535,11 +535,15 @@ def load_project(
     if any(n.level == "error" for n in notices):
         # ecs-cli stops at the version: nothing else it would say counts; read what can be read
         try:
-            services_read = read_services(documents, kind, dotenv=lookup_env, env=env, read_text=_read_env_file_text)
+            services_read = read_services(
+                documents, kind, dotenv=lookup_env, env=env, read_text=_read_env_file_text, load_yaml=load_yaml_file
+            )
         except InvalidInput:
             services_read = Services(kind, {}, (), Volumes(), (), (), ())
     else:
-        services_read = read_services(documents, kind, dotenv=lookup_env, env=env, read_text=_read_env_file_text)
+        services_read = read_services(
+            documents, kind, dotenv=lookup_env, env=env, read_text=_read_env_file_text, load_yaml=load_yaml_file
+        )
         notices.extend(dotenv_notes)
         notices.extend(services_read.notices)
 
