@@ -478,6 +478,14 @@ def test_v3_env_file_refuses_blanks_in_keys_and_reads_bare_keys_from_the_process
         ("version: '3'\nservices:\n  w:\n    image: x\n    mem_limit: 1g\n", "forbidden properties"),
         ("version: '3.7'\nservices:\n  w:\n    image: x\n", "Unsupported Docker Compose version found: 3.7"),
         ("version: '2.1'\nservices:\n  w:\n    image: x\n", "Unsupported Docker Compose version found: 2.1"),
+        (
+            "version: '3'\nservices:\n  w:\n    image: x\n    healthcheck: {test: [CMD, 'true'], start_period: 5s}\n",
+            "healthcheck Additional property start_period",
+        ),
+        (
+            "version: '3'\nservices:\n  w:\n    image: x\n    volumes: [{type: bind, source: /a, target: /b}]\n",
+            "long volume syntax",
+        ),
     ],
 )
 def test_refusals_are_ecs_clis(tmp_path: Path, compose: str, reason: str) -> None:

@@ -321,6 +321,7 @@ COMPOSE_V3_SCHEMA = _words(
     "security_opt shm_size sysctls stdin_open stop_grace_period stop_signal tmpfs tty ulimits user "
     "userns_mode volumes working_dir"
 )
+_V3_HEALTHCHECK = frozenset({"disable", "interval", "retries", "test", "timeout"})
 # keys a compose v2.1+ / 3.x file may use that neither schema knows: why, in a few words
 _NEWER = {"healthcheck": "compose 2.1", "init": "compose 2.2", "cpus": "compose 2.2", "sysctls": "compose 2.1"}
 
@@ -342,6 +343,26 @@ def key_notices(kind: str, file_name: str, service: str, data: Mapping[str, Any]
                         f"{where} is forbidden in compose v3",
                         "move memory/CPU to ecs-params.yml" if key in ("mem_limit", "cpu_shares") else f"remove {key}",
                         reason="Configuration contains forbidden properties",
+                    )
+                )
+            elif key == "healthcheck" and isinstance(data[key], Mapping):
+                for inner in data[key]:
+                    if inner not in _V3_HEALTHCHECK:
+                        notices.append(
+                            Notice(
+                                "error",
+                                f"{where}.{inner} is not in the compose 3.0 schema (a compose 3.4 key)",
+                                f"remove {inner}, or set it in ecs-params.yml services.{service}.healthcheck",
+                                reason=f"services.{service}.healthcheck Additional property {inner} is not allowed",
+                            )
+                        )
+            elif key == "volumes" and isinstance(data[key], list) and any(isinstance(v, Mapping) for v in data[key]):
+                notices.append(
+                    Notice(
+                        "error",
+                        f"{where}: the long volume syntax is not in the compose 3.0 schema (a compose 3.2 feature)",
+                        "write volumes as SOURCE:TARGET[:ro]",
+                        reason=f"services.{service}.volumes.0 must be a string",
                     )
                 )
             elif key not in COMPOSE_V3_SCHEMA:
