@@ -688,7 +688,15 @@ def read_services(
             reader.warn(notice)
     volumes = _VolumeTable(list(named))
     order = sorted(raw) if kind == "v3" else list(raw)
-    containers = tuple(_container(reader, name, raw[name], kind, volumes) for name in order)
+    refused = any(n.level == "error" for n in reader.notices)
+    converted = []
+    for name in order:
+        try:
+            converted.append(_container(reader, name, raw[name], kind, volumes))
+        except InvalidInput:
+            if not refused:
+                raise  # else ecs-cli's refusal (a notice) is the reason to give, not what follows from it
+    containers = tuple(converted)
     return Services(
         kind=kind,
         raw=raw,
