@@ -34,6 +34,7 @@ from passecs.files.compose import LogConfig as LogConfig  # noqa: PLC0414 - re-e
 from passecs.files.defaults import DEFAULT_COMPOSE_FILES as DEFAULT_COMPOSE_FILES  # noqa: PLC0414 - re-exported
 from passecs.files.defaults import ECS_PARAMS_FILE as ECS_PARAMS_FILE  # noqa: PLC0414 - re-exported
 from passecs.files.syntax import Interpolation
+from passecs.files.syntax import expand_env as expand_env  # noqa: PLC0414 - re-exported
 from passecs.files.syntax import role_name_of as role_name_of  # noqa: PLC0414 - re-exported
 
 DOTENV_FILE = ".env"
@@ -289,53 +290,6 @@ def compose_variables(value: Any) -> list[str]:
     state = Interpolation.over(lambda _name: None)
     syntax.interpolate_value(value, lambda s: syntax.interpolate_v2(s, state) or "")
     return list(state.seen)
-
-
-def expand_env(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
-    """Go's ``os.ExpandEnv``: ``$NAME``/``${NAME}`` from ``env``, unset => empty; and the unset names.
-
-    No defaults: ``${A:-b}`` looks up a variable literally named ``A:-b`` (so it is empty).
-    """
-    out: list[str] = []
-    unset: dict[str, None] = {}
-    i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c != "$" or i + 1 >= n:
-            out.append(c)
-            i += 1
-            continue
-        name, width = _shell_name(text[i + 1 :])
-        if name == "" and width > 0:
-            pass  # invalid syntax: Go eats the characters
-        elif name == "":
-            out.append("$")
-        elif name in env:
-            out.append(env[name])
-        else:
-            unset[name] = None
-        i += 1 + width
-    return "".join(out), list(unset)
-
-
-def _shell_name(s: str) -> tuple[str, int]:
-    special = "*#$@!?-0123456789"
-    if s[0] == "{":
-        if len(s) > 2 and s[1] in special and s[2] == "}":
-            return s[1:2], 3
-        end = s.find("}", 1)
-        if end == 1:
-            return "", 2
-        if end < 0:
-            return "", 1
-        return s[1:end], end + 1
-    if s[0] in special:
-        return s[0:1], 1
-    i = 0
-    while i < len(s) and (s[i] == "_" or (s[i].isascii() and s[i].isalnum())):
-        i += 1
-    return s[:i], i
 
 
 # --------------------------------------------------------------------------------------------------

@@ -159,6 +159,53 @@ def interpolate_v3(text: str, state: Interpolation) -> str:
     return result
 
 
+def expand_env(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
+    """Go's ``os.ExpandEnv``: ``$NAME``/``${NAME}`` from ``env``, unset => empty; and the unset names.
+
+    No defaults: ``${A:-b}`` looks up a variable literally named ``A:-b`` (so it is empty).
+    """
+    out: list[str] = []
+    unset: dict[str, None] = {}
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c != "$" or i + 1 >= n:
+            out.append(c)
+            i += 1
+            continue
+        name, width = _shell_name(text[i + 1 :])
+        if name == "" and width > 0:
+            pass  # invalid syntax: Go eats the characters
+        elif name == "":
+            out.append("$")
+        elif name in env:
+            out.append(env[name])
+        else:
+            unset[name] = None
+        i += 1 + width
+    return "".join(out), list(unset)
+
+
+def _shell_name(s: str) -> tuple[str, int]:
+    special = "*#$@!?-0123456789"
+    if s[0] == "{":
+        if len(s) > 2 and s[1] in special and s[2] == "}":
+            return s[1:2], 3
+        end = s.find("}", 1)
+        if end == 1:
+            return "", 2
+        if end < 0:
+            return "", 1
+        return s[1:end], end + 1
+    if s[0] in special:
+        return s[0:1], 1
+    i = 0
+    while i < len(s) and (s[i] == "_" or (s[i].isascii() and s[i].isalnum())):
+        i += 1
+    return s[:i], i
+
+
 def interpolate_value(value: Any, text: Callable[[str], str]) -> Any:
     """``text`` applied to every string in a YAML value (not to mapping keys)."""
     if isinstance(value, str):

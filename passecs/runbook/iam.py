@@ -22,6 +22,7 @@ from passecs.core.errors import CommandFailed, InvalidInput
 from passecs.core.runner import Command
 from passecs.files.defaults import DEFAULT_ROLE_NAME as DEFAULT_ROLE_NAME  # noqa: PLC0414 - re-exported
 from passecs.files.defaults import TASK_EXECUTION_POLICY_ARN as TASK_EXECUTION_POLICY_ARN  # noqa: PLC0414
+from passecs.files.syntax import expand_env
 from passecs.files.syntax import role_name_of as role_name_of  # noqa: PLC0414 - re-exported, one home
 
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
@@ -42,7 +43,6 @@ FROM_PASSECS = "passecs"
 
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
-_VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -200,19 +200,9 @@ def resolve_region(ctx: Context, region: str | None = None) -> Region:
 
 
 def _expand(value: str, env: Mapping[str, str]) -> str | None:
-    """``value`` with ${VAR} and $VAR replaced from ``env`` (as ecs-cli does), or None if one is unset."""
-    missing = False
-
-    def _sub(match: re.Match[str]) -> str:
-        nonlocal missing
-        name = match[1] or match[2]
-        if name not in env:
-            missing = True
-            return ""
-        return env[name]
-
-    expanded = _VARIABLE.sub(_sub, value)
-    return None if missing else expanded
+    """``value`` with ${VAR} and $VAR replaced from ``env`` (Go's os.ExpandEnv, as ecs-cli), or None if one is unset."""
+    expanded, unset = expand_env(value, env)
+    return None if unset else expanded
 
 
 def ecs_params_warnings(ctx: Context, role_name: str) -> list[str]:
