@@ -538,7 +538,7 @@ def _merge_v2(
                     Notice(
                         "note",
                         f"{where}: {key} is appended to the earlier file's {key}, not replacing it: "
-                        f"ecs-cli runs {' '.join(old + value)!r}",
+                        f"ecs-cli runs {' '.join(map(syntax.scalar_text, old + value))!r}",
                         f"to replace it, write {key} as a string in the later file",
                         check="compose merge",
                     )
