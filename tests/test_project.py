@@ -590,3 +590,65 @@ def test_extends_refuses_what_libcompose_refuses(tmp_path: Path) -> None:
             "version: '2'\nservices:\n  job:\n    extends: {file: common.yml, service: worker}\n",
             common_yml="version: '2'\nservices:\n  worker:\n    image: w:1\n    links: [db]\n",
         )
+
+
+_more_keys = st.sampled_from(
+    [
+        "image",
+        "ports",
+        "environment",
+        "env_file",
+        "mem_limit",
+        "mem_reservation",
+        "cpu_shares",
+        "logging",
+        "command",
+        "entrypoint",
+        "labels",
+        "dns",
+        "extra_hosts",
+        "volumes",
+        "volumes_from",
+        "tmpfs",
+        "ulimits",
+        "devices",
+        "cap_add",
+        "healthcheck",
+        "stop_grace_period",
+        "shm_size",
+        "links",
+        "deploy",
+        "restart",
+    ]
+)
+_more_values = st.recursive(
+    st.one_of(_scalars, st.sampled_from(["/a:/b", "x:/y:ro", "80:80", "1g", "10s", "a=b", "/tmp:size=1m"])),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.sampled_from(["soft", "hard", "test", "interval", "driver", "options", "a"]), inner, max_size=3
+        ),
+    ),
+    max_leaves=8,
+)
+_more_services = st.dictionaries(
+    st.text("abc", min_size=1, max_size=2), st.dictionaries(_more_keys, _more_values, max_size=5), max_size=2
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(version=st.sampled_from(["2", "3", None]), first=_more_services, second=_more_services)
+def test_two_files_convert_or_are_refused_never_a_traceback(
+    tmp_path: Path, version: str | None, first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    import yaml
+
+    from passecs.backends.aws.taskdef import build_task_definition
+
+    for name, services in (("a.yml", first), ("b.yml", second)):
+        data: dict[str, Any] = dict(services) if version is None else {"version": version, "services": services}
+        (tmp_path / name).write_text(yaml.safe_dump(data), encoding="utf-8")
+    try:
+        build_task_definition(load_project(tmp_path, files=["a.yml", "b.yml"], env={}), "p")
+    except InvalidInput as exc:
+        assert exc.message and exc.code == 3
