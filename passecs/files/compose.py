@@ -322,6 +322,60 @@ COMPOSE_V3_SCHEMA = _words(
     "userns_mode volumes working_dir"
 )
 _V3_HEALTHCHECK = frozenset({"disable", "interval", "retries", "test", "timeout"})
+# docker/cli config_schema_v3.0.json (and docker-compose's v2.0 one, which libcompose validates with): the
+# value types ecs-cli's loaders accept
+_V3_STRINGS = _words(
+    "cgroup_parent container_name domainname hostname image ipc mac_address network_mode restart stop_signal "
+    "user userns_mode working_dir stop_grace_period"
+)
+_V3_BOOLEANS = frozenset({"privileged", "read_only", "stdin_open", "tty"})
+_V3_STRING_LISTS = _words("cap_add cap_drop devices external_links links security_opt volumes depends_on")
+_V3_STRING_OR_LIST = frozenset({"command", "entrypoint", "dns", "dns_search", "env_file", "tmpfs"})
+_V3_LIST_OR_DICT = frozenset({"environment", "labels", "extra_hosts", "sysctls"})
+_V3_TOP_LEVEL = frozenset({"version", "services", "networks", "volumes"})
+
+
+def _v3_type_problem(key: str, value: Any) -> str | None:
+    """docker/cli's schema verdict on one v3 service value's type, or None."""
+
+    def strings(items: Any) -> bool:
+        return isinstance(items, list) and all(isinstance(i, str) for i in items)
+
+    def scalar(v: Any) -> bool:
+        return v is None or isinstance(v, str) or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+    if key in _V3_STRINGS and not isinstance(value, str):
+        return "must be a string"
+    if key in _V3_BOOLEANS and not isinstance(value, bool):
+        return "must be a boolean"
+    if key in _V3_STRING_LISTS and not strings(value):
+        return "contains an invalid type, it should be a string"
+    if key in _V3_STRING_OR_LIST and not (isinstance(value, str) or strings(value)):
+        return "must be a string or a list of strings"
+    if key in _V3_LIST_OR_DICT:
+        ok = strings(value) or (isinstance(value, Mapping) and all(scalar(v) for v in value.values()))
+        if not ok:
+            return "must be a mapping of strings and numbers or a list of strings"
+    return None
+
+
+def document_notices(kind: str, path: Path, data: Mapping[str, Any]) -> list[Notice]:
+    """ecs-cli's verdict on a compose document's top-level keys (v3: docker/cli's schema)."""
+    if kind != "v3":
+        return []
+    return [
+        Notice(
+            "error",
+            f"{path.name}: top-level {key} is not in the compose 3.0 schema",
+            f"remove {key} (compose 3.0 has only version, services, networks and volumes)",
+            check="compose keys",
+            reason=f"Additional property {key} is not allowed",
+        )
+        for key in data
+        if key not in _V3_TOP_LEVEL
+    ]
+
+
 # keys a compose v2.1+ / 3.x file may use that neither schema knows: why, in a few words
 _NEWER = {"healthcheck": "compose 2.1", "init": "compose 2.2", "cpus": "compose 2.2", "sysctls": "compose 2.1"}
 
@@ -365,6 +419,15 @@ def key_notices(kind: str, file_name: str, service: str, data: Mapping[str, Any]
                         reason=f"services.{service}.volumes.0 must be a string",
                     )
                 )
+            elif key in COMPOSE_V3_SCHEMA and (problem := _v3_type_problem(key, data[key])):
+                notices.append(
+                    Notice(
+                        "error",
+                        f"{where} {problem} in the compose 3.0 schema",
+                        f"write {key} as the compose file reference says (quote numbers meant as text)",
+                        reason=f"services.{service}.{key} {problem}",
+                    )
+                )
             elif key not in COMPOSE_V3_SCHEMA:
                 newer = f" ({_NEWER[key]})" if key in _NEWER else ""
                 notices.append(
@@ -375,6 +438,15 @@ def key_notices(kind: str, file_name: str, service: str, data: Mapping[str, Any]
                         reason=f"services.{service} Additional property {key} is not allowed",
                     )
                 )
+        elif key in LIBCOMPOSE_SCHEMA and (problem := _v3_type_problem(key, data[key])):
+            notices.append(
+                Notice(
+                    "error",
+                    f"{where} {problem} in ecs-cli's compose v1/v2 schema",
+                    f"write {key} as the compose file reference says (quote numbers meant as text)",
+                    reason=f"Service '{service}' configuration key '{key}' {problem}",
+                )
+            )
         elif key not in LIBCOMPOSE_SCHEMA:
             newer = f" (a {_NEWER[key]} key: ecs-cli reads compose 2.0)" if key in _NEWER else ""
             notices.append(
@@ -688,14 +760,15 @@ def read_services(
             reader.warn(notice)
     volumes = _VolumeTable(list(named))
     order = sorted(raw) if kind == "v3" else list(raw)
-    refused = any(n.level == "error" for n in reader.notices)
+    refusal = next((n for n in reader.notices if n.level == "error"), None)
     converted = []
     for name in order:
         try:
             converted.append(_container(reader, name, raw[name], kind, volumes))
         except InvalidInput:
-            if not refused:
-                raise  # else ecs-cli's refusal (a notice) is the reason to give, not what follows from it
+            if refusal is None:
+                raise
+            raise refusal.error() from None  # ecs-cli's refusal is the reason to give, not what follows from it
     containers = tuple(converted)
     return Services(
         kind=kind,
@@ -914,6 +987,8 @@ def _read_v3(
         return syntax.interpolate_v3(s, reader.interp)
 
     for path, data in documents:
+        for notice in document_notices("v3", path, data):
+            reader.warn(notice)
         services = _services_of("v3", data, path)
         for name, service in services.items():
             for notice in key_notices("v3", path.name, name, service):
