@@ -305,6 +305,7 @@ def test_own_files_pass_except_placeholders(cli: Any, setup: Path) -> None:
         "execution role",
         "awslogs",
         "host ports",
+        "task definition",  # the aws backend's build: the rules `up` applies
     ]
     versions = {f["check"]: f["message"] for f in report["findings"][:2]}
     assert versions["ecs-cli"].startswith("ecs-cli 1.21.0 (")
@@ -327,7 +328,7 @@ def test_text_output_one_line_per_check_and_fixes(cli: Any, setup: Path, home: P
     role = next(i for i, line in enumerate(lines) if line.startswith("fail  execution role"))
     assert lines[role + 1].split()[0] == "fix:"
     assert "task_execution_role: ecsExecutionRole" in lines[role + 1]
-    assert lines[-1] == "19 ok, 2 warnings, 1 failed"
+    assert lines[-1] == "20 ok, 2 warnings, 1 failed"  # 17 checks, the task definition, 2 secrets checks
     assert "passecs: error: doctor: 1 check failed" in outcome.stderr
 
 
@@ -584,3 +585,58 @@ def test_online_without_credentials_is_one_clear_line(
     (line,) = online_findings(report)
     assert line[:2] == ("aws calls", "fail")
     assert "no AWS credentials found" in line[2]
+
+
+# --- doctor and up apply the same rules (passecs.files.compose / conversion) ---------------------------
+
+
+def test_doctor_fails_what_up_refuses_with_the_same_reason(tmp_path: Path) -> None:
+    from passecs.backends.aws.taskdef import build_task_definition
+    from passecs.core.errors import InvalidInput
+
+    (tmp_path / "docker-compose.yml").write_text("services:\n  web:\n    image: nginx:1.25\n")
+    _, files = doctor.check_compose_files([tmp_path / "docker-compose.yml"])
+    assert doctor.check_compose_versions(files) == [
+        doctor.fail(
+            "compose version",
+            "docker-compose.yml has no `version:`: ecs-cli reads it as compose v1, with one service named `services`",
+            "add version: '2' (or '3') at the top of the file",
+        )
+    ]
+    assert [f.status for f in doctor.check_compose_keys(files)] == ["ok"]  # said once, not per key
+    with pytest.raises(InvalidInput) as err:
+        build_task_definition(load_project(tmp_path, files=["docker-compose.yml"], env={}), "p")
+    assert err.value.message == doctor.check_compose_versions(files)[0].message
+
+
+def test_doctor_runs_the_task_definition_rules(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text(
+        "version: '2'\nservices:\n  web:\n    image: nginx:1.25\n    mem_limit: 256m\n    mem_reservation: 512m\n"
+    )
+    project = load_project(tmp_path, files=["docker-compose.yml"], env={})
+    (finding,) = doctor.check_task_definition(project, "FARGATE")
+    assert finding.status == "fail"
+    assert finding.message == "service web: mem_limit must be greater than mem_reservation (256 MiB < 512 MiB)"
+
+
+def test_doctor_tells_about_ecs_clis_surprising_rules(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text(
+        "version: '2'\nservices:\n  web:\n    image: nginx:1.25\n    environment: [A=1]\n    env_file: a.env\n"
+    )
+    (tmp_path / "docker-compose-ecs.yml").write_text("version: '2'\nservices:\n  web:\n    environment: {B: '2'}\n")
+    (tmp_path / "a.env").write_text("SMTP_HOST = smtp\n")
+    project = load_project(tmp_path, files=["docker-compose.yml", "docker-compose-ecs.yml"], env={})
+    messages = [(f.check, f.status, f.message) for f in doctor.check_compose_notices(project)]
+    assert messages == [
+        (
+            "env_file",
+            "warn",
+            "a.env line 1: `SMTP_HOST = smtp` sets a variable named 'SMTP_HOST ' (blanks included) to ' smtp'",
+        ),
+        (
+            "compose merge",
+            "warn",
+            "docker-compose-ecs.yml: service web: environment written as a map replaces the earlier file's "
+            "environment instead of merging into it (ecs-cli converts the earlier one first)",
+        ),
+    ]

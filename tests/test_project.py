@@ -14,6 +14,7 @@ from passecs.core.errors import InvalidInput
 from passecs.files.project import (
     LogConfig,
     PortMapping,
+    Project,
     expand_env,
     load_project,
     memory_mib,
@@ -147,7 +148,9 @@ def test_merge_lists_concatenate_maps_merge_scalars_replace_and_services_are_add
     web = project.services["web"]
     assert web.image == "b:2"
     assert web.ports == (PortMapping(80, 80, "tcp", "80:80"), PortMapping(81, 81, "udp", "81:81/udp"))
-    assert web.environment == {"A": "1", "B": "3", "C": "4"}
+    # libcompose converts the first file's environment to a list before merging: a later map replaces it
+    # (ecs-cli, taskdefs case 17)
+    assert web.environment == {"B": "3", "C": "4"}
     assert web.raw["dns"] == ["1.1.1.1"]
     assert list(project.services) == ["web", "db"]
 
@@ -252,7 +255,7 @@ def test_explicit_ecs_params_and_none(tmp_path: Path) -> None:
         ("8080:80", (80, 8080, "tcp")),
         ("127.0.0.1:8080:80", (80, 8080, "tcp")),
         ("53:53/udp", (53, 53, "udp")),
-        ("53/UDP", (53, 0, "udp")),
+        ("53/udp", (53, 0, "udp")),
     ],
 )
 def test_parse_port(spec: Any, expected: tuple[int, int, str]) -> None:
@@ -260,7 +263,8 @@ def test_parse_port(spec: Any, expected: tuple[int, int, str]) -> None:
     assert (port.container_port, port.host_port, port.protocol) == expected
 
 
-@pytest.mark.parametrize("spec", ["8000-8001:80", ":80", "a:b", "80/sctp", "1:2:3:4"])
+# ecs-cli's suffix check is case-sensitive (adapter/convert.go ConvertToPortMappings): 53/UDP is refused
+@pytest.mark.parametrize("spec", ["8000-8001:80", ":80", "a:b", "80/sctp", "1:2:3:4", "53/UDP"])
 def test_parse_port_rejects(spec: str) -> None:
     with pytest.raises(InvalidInput):
         parse_port(spec)
@@ -360,3 +364,300 @@ def test_load_project_raises_only_invalid_input(tmp_path: Path, version: str | N
         assert set(project.services) == {str(k) for k in services}
     for service in project.services.values():
         assert all(isinstance(v, str) for v in service.environment.values())
+
+
+# --- ecs-cli's reading rules (taskdefs corpus, SPEC.md §5, libcompose / docker/cli source) -----------
+
+
+def _project(
+    tmp_path: Path, compose: str, ecs: str | None = None, env: dict[str, str] | None = None, **files: str
+) -> Project:
+    write(tmp_path, "docker-compose.yml", compose)
+    names = ["docker-compose.yml"]
+    if ecs is not None:
+        write(tmp_path, "docker-compose-ecs.yml", ecs)
+        names.append("docker-compose-ecs.yml")
+    for name, text in files.items():
+        write(tmp_path, name.replace("_", "."), text)
+    return load_project(tmp_path, files=names, env=env or {})
+
+
+def test_a_file_without_version_but_with_services_is_one_v1_service_named_services(tmp_path: Path) -> None:
+    project = _project(tmp_path, "services:\n  web:\n    image: nginx:1.25\n")
+    refusal = project.refusal()
+    assert refusal is not None
+    assert refusal.message == (
+        "docker-compose.yml has no `version:`: ecs-cli reads it as compose v1, with one service named `services`"
+    )
+    assert refusal.fix == "add version: '2' (or '3') at the top of the file"
+
+
+def test_a_broken_value_from_an_unset_variable_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput) as err:
+        _project(tmp_path, "version: '2'\nservices:\n  ftp:\n    image: x:1\n    ports: ['${UNSET}:21']\n")
+    assert "${UNSET} is not set" in err.value.message and "Could not convert port" in err.value.message
+    assert err.value.fix == "set UNSET in .env or in the environment"
+
+
+def test_env_file_key_with_blanks_keeps_them_and_doctor_is_told(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path, "version: '2'\nservices:\n  web:\n    image: x:1\n    env_file: a.env\n", a_env="A = b\n"
+    )
+    assert project.containers[0].environment == (("A ", " b"),)
+    notes = [n.message for n in project.notices if n.level == "note"]
+    assert notes == ["a.env line 1: `A = b` sets a variable named 'A ' (blanks included) to ' b'"]
+
+
+def test_a_later_map_environment_replaces_an_earlier_list(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path,
+        "version: '2'\nservices:\n  web:\n    image: x:1\n    environment: [A=1, B=2]\n",
+        "version: '2'\nservices:\n  web:\n    environment: {C: '3'}\n",
+    )
+    assert project.containers[0].environment == (("C", "3"),)
+    assert any(n.check == "compose merge" and "replaces the earlier" in n.message for n in project.notices)
+
+
+def test_a_later_list_environment_is_appended_duplicates_kept(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path,
+        "version: '2'\nservices:\n  web:\n    image: x:1\n    environment: {A: '1'}\n    command: run it\n",
+        "version: '2'\nservices:\n  web:\n    environment: [A=2]\n    command: [--more]\n",
+    )
+    assert project.containers[0].environment == (("A", "1"), ("A", "2"))
+    assert project.containers[0].command == ("run", "it", "--more")
+
+
+def test_env_file_last_file_first_and_prefix_match(tmp_path: Path) -> None:
+    # libcompose readEnvFile: the last env_file is read first; a key already present (by prefix) is skipped
+    project = _project(
+        tmp_path,
+        "version: '2'\nservices:\n  web:\n    image: x:1\n    env_file: [a.env, b.env]\n    environment: [X=0]\n",
+        a_env="A=from-a\nBA\nC=from-a\n",
+        b_env="A=from-b\nBARE\n",
+    )
+    # BA is skipped: "BARE" starts with it
+    assert project.containers[0].environment == (("X", "0"), ("A", "from-b"), ("BARE", ""), ("C", "from-a"))
+
+
+def test_dotenv_a_bad_line_makes_ecs_cli_ignore_the_whole_file(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path, "version: '2'\nservices:\n  web:\n    image: 'x:${TAG}'\n", _env="TAG=1\nexport OTHER=2\n"
+    )
+    assert project.containers[0].image == "x:"
+    assert project.unset_variables == ("TAG",)
+    assert any("ignores all of it" in n.message for n in project.notices)
+
+
+def test_v2_interpolation_refuses_what_libcompose_cannot_parse(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match='Invalid interpolation format for "image" option in service "web"'):
+        _project(tmp_path, "version: '2'\nservices:\n  web:\n    image: 'x:${TAG:?need it}'\n")
+
+
+def test_v3_required_variable(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="required variable TAG is missing a value: need it"):
+        _project(tmp_path, "version: '3'\nservices:\n  web:\n    image: 'x:${TAG:?need it}'\n")
+    project = _project(tmp_path, "version: '3'\nservices:\n  web:\n    image: 'x:${TAG:?need it}'\n", env={"TAG": "1"})
+    assert project.containers[0].image == "x:1"
+
+
+def test_v3_env_file_refuses_blanks_in_keys_and_reads_bare_keys_from_the_process(tmp_path: Path) -> None:
+    compose = "version: '3'\nservices:\n  web:\n    image: x:1\n    env_file: a.env\n"
+    with pytest.raises(InvalidInput, match="variable 'A ' has white spaces"):
+        _project(tmp_path, compose, a_env="A = b\n")
+    project = _project(tmp_path, compose, env={"SET": "s"}, a_env="SET\nNOT_SET\nC=1\n")
+    assert dict(project.containers[0].environment) == {"SET": "s", "C": "1"}
+
+
+@pytest.mark.parametrize(
+    ("compose", "reason"),
+    [
+        ("version: '2'\nservices:\n  w:\n    image: x\n    healthcheck: {test: [CMD, 'true']}\n", "'healthcheck'"),
+        ("version: '2'\nservices:\n  w:\n    image: x\n    init: true\n", "'init'"),
+        ("version: '3'\nservices:\n  w:\n    image: x\n    init: true\n", "Additional property init"),
+        ("version: '3'\nservices:\n  w:\n    image: x\n    mem_limit: 1g\n", "forbidden properties"),
+        ("version: '3.7'\nservices:\n  w:\n    image: x\n", "Unsupported Docker Compose version found: 3.7"),
+        ("version: '2.1'\nservices:\n  w:\n    image: x\n", "Unsupported Docker Compose version found: 2.1"),
+        (
+            "version: '3'\nservices:\n  w:\n    image: x\n    healthcheck: {test: [CMD, 'true'], start_period: 5s}\n",
+            "healthcheck Additional property start_period",
+        ),
+        (
+            "version: '3'\nservices:\n  w:\n    image: x\n    volumes: [{type: bind, source: /a, target: /b}]\n",
+            "long volume syntax",
+        ),
+        ("version: '3'\nservices:\n  w:\n    image: x\n    user: 1000\n", "services.w.user must be a string"),
+        ("version: '3'\nservices:\n  w:\n    image: x\nsecrets: {s: {file: ./s}}\n", "Additional property secrets"),
+        (
+            "version: '2'\nservices:\n  w:\n    image: x\n    command: [sleep, 10]\n",
+            "configuration key 'command' must be a string or a list of strings",
+        ),
+    ],
+)
+def test_refusals_are_ecs_clis(tmp_path: Path, compose: str, reason: str) -> None:
+    try:
+        refusal = _project(tmp_path, compose).refusal()
+    except InvalidInput as exc:  # the refusal, raised where the rest of the file cannot be converted
+        refusal = exc
+    assert refusal is not None and reason in refusal.message
+
+
+def test_skipped_keys_warn_as_ecs_cli_does(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path, "version: '2'\nservices:\n  w:\n    image: x\n    restart: always\n    container_name: c\n"
+    )
+    assert sorted(n.ecs_cli for n in project.warnings) == [
+        'msg="Skipping unsupported YAML option for service..." option name=container_name service name=w',
+        'msg="Skipping unsupported YAML option for service..." option name=restart service name=w',
+    ]
+    assert project.refusal() is None
+
+
+# --- properties of the general rules ----------------------------------------------------------------
+
+from passecs.files import syntax  # noqa: E402
+
+
+@given(
+    number=st.integers(min_value=0, max_value=10**6),
+    unit=st.sampled_from(["", "k", "m", "g", "K", "M", "G"]),
+    suffix=st.sampled_from(["", "b", "B", "ib", "iB"]),
+)
+def test_memory_units_are_binary_and_mib_rounds_down(number: int, unit: str, suffix: str) -> None:
+    if unit == "" and suffix.startswith("i"):
+        suffix = suffix[1:]
+    factor = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit.lower()]
+    assert syntax.ram_in_bytes(f"{number}{unit}{suffix}") == number * factor
+    assert syntax.to_mib(f"{number}{unit}{suffix}") == number * factor // (1024 * 1024)
+    assert syntax.to_mib(number * factor) == syntax.to_mib(f"{number}{unit}{suffix}")  # an int is bytes
+
+
+_port = st.integers(min_value=1, max_value=65535)
+
+
+@given(
+    host=st.one_of(st.none(), _port),
+    container=_port,
+    proto=st.sampled_from(["", "/tcp", "/udp"]),
+    ip=st.sampled_from(["", "127.0.0.1:", "0.0.0.0:"]),
+)
+def test_port_specs_v2_and_v3_agree_on_single_ports(host: int | None, container: int, proto: str, ip: str) -> None:
+    if ip and host is None:
+        spec = f"{ip}:{container}{proto}"
+    else:
+        spec = f"{ip}{'' if host is None else f'{host}:'}{container}{proto}"
+    v2 = syntax.parse_port_v2(spec)
+    (v3,) = syntax.parse_ports_v3(spec)
+    assert (v2.container_port, v2.host_port, v2.protocol) == (v3.container_port, v3.host_port, v3.protocol)
+    assert v2.container_port == container and v2.host_port == (host or 0) and v2.protocol == (proto[1:] or "tcp")
+
+
+@given(first=st.integers(min_value=1, max_value=60000), length=st.integers(min_value=1, max_value=20))
+def test_port_ranges_expand_in_v3_and_are_refused_in_v2(first: int, length: int) -> None:
+    spec = f"{first}-{first + length}:{first}-{first + length}"
+    ports = syntax.parse_ports_v3(spec)
+    assert sorted(p.container_port for p in ports) == list(range(first, first + length + 1))
+    assert all(p.host_port == p.container_port for p in ports)
+    with pytest.raises(InvalidInput, match="Could not convert port into integer"):
+        syntax.parse_port_v2(spec)
+
+
+_key = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_", min_size=1, max_size=8)
+_value = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=12)
+
+
+@given(key=_key, value=_value, indent=st.sampled_from(["", "  ", "\t"]), blank=st.sampled_from(["", " "]))
+def test_env_file_lines_split_at_the_first_equals_and_keep_the_value_verbatim(
+    key: str, value: str, indent: str, blank: str
+) -> None:
+    (line,) = syntax.env_file_lines(f"{indent}{key}{blank}={value}\n# comment\n\n")
+    assert line.key == key + blank and line.value == value
+    # libcompose (v2) sends the key with its blank; docker (v3) refuses it
+    merged = syntax.merge_env_file_v2([], [f"{indent}{key}{blank}={value}\n"])
+    assert merged == [f"{key}{blank}={value}".strip(syntax.GO_SPACE)]
+    assert (syntax.bad_env_key(line) is None) == (blank == "")
+
+
+def test_extends_merges_the_base_service_first(tmp_path: Path) -> None:
+    # libcompose parseV2: the extended service (same file or `file:`) is parsed, then this one merged into it
+    project = _project(
+        tmp_path,
+        "version: '2'\nservices:\n  base:\n    image: app:1\n    environment: [A=1]\n"
+        "  web:\n    extends: {service: base}\n    environment: [B=2]\n"
+        "  job:\n    extends: {file: common.yml, service: worker}\n",
+        common_yml="version: '2'\nservices:\n  worker:\n    image: worker:2\n",
+    )
+    containers = {c.name: c for c in project.containers}
+    assert containers["web"].image == "app:1" and containers["web"].environment == (("A", "1"), ("B", "2"))
+    assert containers["job"].image == "worker:2"
+
+
+def test_extends_refuses_what_libcompose_refuses(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match=r"Cannot extend service 'worker' in common\.yml: services with 'links'"):
+        _project(
+            tmp_path,
+            "version: '2'\nservices:\n  job:\n    extends: {file: common.yml, service: worker}\n",
+            common_yml="version: '2'\nservices:\n  worker:\n    image: w:1\n    links: [db]\n",
+        )
+
+
+_more_keys = st.sampled_from(
+    [
+        "image",
+        "ports",
+        "environment",
+        "env_file",
+        "mem_limit",
+        "mem_reservation",
+        "cpu_shares",
+        "logging",
+        "command",
+        "entrypoint",
+        "labels",
+        "dns",
+        "extra_hosts",
+        "volumes",
+        "volumes_from",
+        "tmpfs",
+        "ulimits",
+        "devices",
+        "cap_add",
+        "healthcheck",
+        "stop_grace_period",
+        "shm_size",
+        "links",
+        "deploy",
+        "restart",
+    ]
+)
+_more_values = st.recursive(
+    st.one_of(_scalars, st.sampled_from(["/a:/b", "x:/y:ro", "80:80", "1g", "10s", "a=b", "/tmp:size=1m"])),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.sampled_from(["soft", "hard", "test", "interval", "driver", "options", "a"]), inner, max_size=3
+        ),
+    ),
+    max_leaves=8,
+)
+_more_services = st.dictionaries(
+    st.text("abc", min_size=1, max_size=2), st.dictionaries(_more_keys, _more_values, max_size=5), max_size=2
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(version=st.sampled_from(["2", "3", None]), first=_more_services, second=_more_services)
+def test_two_files_convert_or_are_refused_never_a_traceback(
+    tmp_path: Path, version: str | None, first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    import yaml
+
+    from passecs.backends.aws.taskdef import build_task_definition
+
+    for name, services in (("a.yml", first), ("b.yml", second)):
+        data: dict[str, Any] = dict(services) if version is None else {"version": version, "services": services}
+        (tmp_path / name).write_text(yaml.safe_dump(data), encoding="utf-8")
+    try:
+        build_task_definition(load_project(tmp_path, files=["a.yml", "b.yml"], env={}), "p")
+    except InvalidInput as exc:
+        assert exc.message and exc.code == 3

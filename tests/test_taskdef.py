@@ -97,10 +97,22 @@ def test_a_container_without_memory_gets_512_when_the_task_has_none(tmp_path: Pa
     assert containers["ftpserver"]["memory"] == 512 and containers["fcrepo"]["memory"] == 1024
 
 
-def test_volumes_are_refused_not_dropped(tmp_path: Path) -> None:
+def test_volumes_are_converted_not_dropped(tmp_path: Path) -> None:
+    # ecs-cli converts host volumes to a task volume and a mount point (taskdefs case 08)
     project = tmp_path / "p"
     shutil.copytree(INPUTS, project)
     with (project / "docker-compose-ecs.yml").open("a") as f:
-        f.write("\n  extra:\n    image: x\n    volumes:\n      - /data:/data\n")
-    with pytest.raises(InvalidInput, match="extra: `volumes`"):
+        f.write("\n  extra:\n    image: x\n    volumes:\n      - /data:/data:ro\n")
+    definition = built(project)
+    extra = next(c for c in definition["containerDefinitions"] if c["name"] == "extra")
+    assert extra["mountPoints"] == [{"sourceVolume": "volume-0", "containerPath": "/data", "readOnly": True}]
+    assert definition["volumes"] == [{"name": "volume-0", "host": {"sourcePath": "/data"}}]
+
+
+def test_what_ecs_cli_refuses_is_refused_before_building(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(INPUTS, project)
+    with (project / "docker-compose-ecs.yml").open("a") as f:
+        f.write("\n  extra:\n    image: x\n    healthcheck:\n      test: [CMD, true]\n")
+    with pytest.raises(InvalidInput, match="Unsupported config option for extra service: 'healthcheck'"):
         built(project)

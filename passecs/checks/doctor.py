@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from passecs.checks.secrets import EnvSource, container_environment, env_file_users
 from passecs.core.errors import InvalidInput, PassecsError
 from passecs.core.findings import Finding, fail, failed, ok, warn
+from passecs.files import compose, syntax
 from passecs.files.defaults import DEFAULT_ROLE_NAME, TASK_EXECUTION_POLICY_ARN
 from passecs.files.ecs import ClusterConfiguration, ClusterConfigurations, read_cluster_configurations
 from passecs.files.project import (
@@ -28,7 +29,6 @@ from passecs.files.project import (
     compose_paths,
     compose_variables,
     load_project,
-    memory_mib,
     merge_services,
     read_compose_file,
     read_ecs_params,
@@ -243,44 +243,17 @@ def check_credentials(env: Mapping[str, str], ecs_dir: Path, home: Path) -> Find
 # --------------------------------------------------------------------------------------------------
 # compose files
 
-ACCEPTED_VERSIONS = (None, "", "2", "3", "3.0")
+# the compose rules are ecs-cli's, in passecs.files.compose (re-exported for the checks' readers)
+ACCEPTED_VERSIONS = compose.ACCEPTED_VERSIONS
+SUPPORTED_V1_V2 = compose.SUPPORTED_V1_V2
+LIBCOMPOSE_SCHEMA = compose.LIBCOMPOSE_SCHEMA
+SUPPORTED_V3 = compose.SUPPORTED_V3
+FORBIDDEN_V3 = compose.FORBIDDEN_V3
+COMPOSE_V3_SCHEMA = compose.COMPOSE_V3_SCHEMA
 
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
-
-
-_ACCEPTED_TEXT = 'none, "2", "3" or "3.0"'
-
-SUPPORTED_V1_V2 = _words(
-    "cap_add cap_drop command cpu_shares devices dns dns_search entrypoint env_file environment extends "
-    "extra_hosts hostname image labels links logging log_driver log_opt mem_limit mem_reservation ports "
-    "privileged read_only security_opt shm_size stop_grace_period tmpfs tty ulimits user volumes volumes_from "
-    "working_dir"
-)
-# libcompose's service schemas (config/schema.go): keys ecs-cli knows but skips with a warning
-LIBCOMPOSE_SCHEMA = _words(
-    "build cap_add cap_drop cgroup_parent command container_name cpu_shares cpu_quota cpuset depends_on devices "
-    "dns dns_search dockerfile domainname entrypoint env_file environment expose extends external_links "
-    "extra_hosts hostname image ipc labels links log_driver log_opt logging mac_address mem_limit "
-    "mem_reservation memswap_limit mem_swappiness net network_mode networks oom_score_adj pid ports privileged "
-    "read_only restart security_opt shm_size stdin_open stop_signal tmpfs tty ulimits user volumes "
-    "volume_driver volumes_from working_dir"
-)
-SUPPORTED_V3 = _words(
-    "cap_add cap_drop command devices dns dns_search entrypoint environment env_file extra_hosts hostname "
-    "healthcheck image labels links logging ports privileged read_only security_opt stop_grace_period tmpfs "
-    "tty ulimits user volumes working_dir"
-)
-FORBIDDEN_V3 = _words("mem_limit cpu_shares extends volumes_from cpu_quota cpuset memswap_limit volume_driver")
-# the compose 3.0 schema's service keys (docker/cli): outside it, the loader rejects the file
-COMPOSE_V3_SCHEMA = _words(
-    "deploy build cap_add cap_drop cgroup_parent command container_name depends_on devices dns dns_search "
-    "domainname entrypoint env_file environment expose external_links extra_hosts healthcheck hostname image "
-    "ipc labels links logging mac_address network_mode networks pid ports privileged read_only restart "
-    "security_opt shm_size sysctls stdin_open stop_grace_period stop_signal tmpfs tty ulimits user "
-    "userns_mode volumes working_dir"
-)
 
 
 def check_compose_files(paths: Sequence[Path]) -> tuple[list[Finding], list[ComposeFile]]:
@@ -296,24 +269,23 @@ def check_compose_files(paths: Sequence[Path]) -> tuple[list[Finding], list[Comp
     return findings, files
 
 
+def _finding(check: str, notice: compose.Notice) -> Finding:
+    if notice.level == "error":
+        return fail(check, notice.message, notice.fix or "fix the file")
+    return warn(check, notice.message, notice.fix or "see the message")
+
+
 def check_compose_versions(files: Sequence[ComposeFile]) -> list[Finding]:
+    """The versions ecs-cli reads, as ``up`` applies them (:func:`passecs.files.compose.version_notices`)."""
     check = "compose version"
-    findings: list[Finding] = []
+    notices = compose.version_notices([(f.path.name, f.version) for f in files])
+    refused = any(n.level == "error" for n in notices)
+    findings = [_finding(check, n) for n in notices if n.level == "error" or not refused]
     for f in files:
-        if f.version not in ACCEPTED_VERSIONS:
-            findings.append(
-                fail(
-                    check,
-                    f'{f.path.name}: version "{f.version}" is not one ecs-cli accepts ({_ACCEPTED_TEXT})',
-                    'write version: "2" (or "3" with memory and CPU in ecs-params.yml)',
-                )
-            )
+        pitfall = compose.v1_services_pitfall(f.path, f.data)
+        if pitfall is not None:
+            findings.append(_finding(check, pitfall))
     versions = list(dict.fromkeys(f.version for f in files))
-    if len(versions) > 1:
-        found = " and ".join(v if v else "(none)" for v in versions)
-        findings.append(
-            fail(check, f"compose files must be of the same version; found {found}", "use one version in all files")
-        )
     if not findings and files:
         shown = versions[0] if versions and versions[0] else "none (v1)"
         findings.append(ok(check, f"{shown}, in every file"))
@@ -328,48 +300,31 @@ HARMLESS_IGNORED = {
 
 
 def check_compose_keys(files: Sequence[ComposeFile]) -> list[Finding]:
-    """Keys ecs-cli skips with a warning (warn) or rejects (fail), per file and service (SPEC §5.3)."""
+    """Keys ecs-cli skips with a warning (warn) or rejects (fail), per file and service (SPEC §5.3).
+
+    The verdicts are :func:`passecs.files.compose.key_notices` and ``skip_notices``, the rules ``up`` applies.
+    """
     check = "compose keys"
     findings: list[Finding] = []
     harmless: dict[str, list[str]] = {}
     for f in files:
-        v3 = (f.version or "").startswith("3")
+        if compose.v1_services_pitfall(f.path, f.data) is not None:
+            continue  # one finding says it (compose version)
+        kind = compose.version_kind(f.version) or ("v3" if (f.version or "").startswith("3") else "v2")
         for name, service in merge_services([f.data]).items():
-            for key in service:
-                where = f"{f.path.name}: service {name}: {key}"
-                if v3:
-                    if key in FORBIDDEN_V3:
-                        findings.append(
-                            fail(check, f"{where} is forbidden in compose v3", "move memory/CPU to ecs-params.yml")
-                        )
-                        continue
-                    if key not in COMPOSE_V3_SCHEMA and key not in SUPPORTED_V3:
-                        findings.append(fail(check, f"{where} is not in the compose 3.0 schema", f"remove {key}"))
-                        continue
-                    ignored = key not in SUPPORTED_V3
-                else:
-                    if key not in LIBCOMPOSE_SCHEMA and key not in SUPPORTED_V1_V2:
-                        findings.append(
-                            fail(
-                                check,
-                                f"{where} is rejected by ecs-cli (Unsupported config option)",
-                                f"remove {key}: ecs-cli's compose v1/v2 schema has no such key",
-                            )
-                        )
-                        continue
-                    ignored = key not in SUPPORTED_V1_V2 and not (key == "networks" and _one_network(service[key]))
-                if not ignored:
+            errors = compose.key_notices(kind, f.path.name, name, service)
+            findings.extend(_finding(check, n) for n in errors)
+            refused = {n.message.split(": ")[2].split(" ", 1)[0] for n in errors}
+            shown: set[str] = set()
+            for notice in compose.skip_notices(kind, name, service):
+                key = notice.message.split(": ", 1)[1].split(" ", 1)[0]
+                if key in shown or key in refused or key not in service:
                     continue
+                shown.add(key)
                 if key in HARMLESS_IGNORED:
                     harmless.setdefault(key, []).append(name)
                 else:
-                    findings.append(
-                        warn(
-                            check,
-                            f"{where} is ignored by ecs-cli (skipped with a warning)",
-                            f"remove {key} if the deployment relies on it: ECS will not apply it",
-                        )
-                    )
+                    findings.append(warn(check, f"{f.path.name}: {notice.message}", notice.fix))
     if not findings:
         skipped = "; ".join(
             f"{key} ({', '.join(dict.fromkeys(names))}: {HARMLESS_IGNORED[key]})" for key, names in harmless.items()
@@ -380,8 +335,32 @@ def check_compose_keys(files: Sequence[ComposeFile]) -> list[Finding]:
     return findings
 
 
-def _one_network(value: Any) -> bool:
-    return isinstance(value, (list, dict)) and len(value) == 1
+def check_compose_notices(project: Project) -> list[Finding]:
+    """What ecs-cli does with these files that the other checks do not show: ignored IP addresses,
+    unresolved variables sent empty, and ecs-cli's surprising rules (notes)."""
+    findings = []
+    for notice in project.notices:
+        if notice.level == "error" or notice.check in ("compose keys", "compose version"):
+            continue
+        if "variable is not set" in notice.ecs_cli:
+            continue  # check_variables
+        findings.append(warn(notice.check, notice.message, notice.fix or "see the message"))
+    return list({(f.check, f.message): f for f in findings}.values())
+
+
+def check_task_definition(project: Project, launch_type: str | None) -> list[Finding]:
+    """The task definition the aws backend would register: the same rules ``up`` applies, so doctor fails
+    what ``up`` refuses (ecs-params healthchecks, volumes, memory, essential containers...)."""
+    from passecs.files.conversion import task_definition
+
+    check = "task definition"
+    if project.refusal() is not None:
+        return []  # already a failed compose check
+    try:
+        built = task_definition(project, "doctor", launch_type=launch_type)
+    except InvalidInput as exc:
+        return [fail(check, exc.message, exc.fix or "fix the file named")]
+    return [ok(check, f"{len(built['containerDefinitions'])} containers convert as ecs-cli converts them")]
 
 
 def check_variables(project: Project) -> list[Finding]:
@@ -634,27 +613,15 @@ FARGATE_SIZES: dict[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122880 + 1, 8192)),
 }
 
-_NUMBER = r"(\d+(?:\.\d+)?)"
-
 
 def parse_task_cpu(value: str | None) -> int | None:
     """CPU units from ``1024``, ``"1024"`` or ``"1 vCPU"`` (as ECS accepts them), else None."""
-    if value is None:
-        return None
-    text = value.strip().lower()
-    if m := re.fullmatch(_NUMBER + r"\s*vcpu", text):
-        return int(float(m.group(1)) * 1024)
-    return int(text) if text.isdigit() else None
+    return syntax.task_cpu_units(value)
 
 
 def parse_task_memory(value: str | None) -> int | None:
     """MiB from ``"8GB"``, ``"8 GB"`` or ``"8192"`` (MiB), as ECS accepts them, else None."""
-    if value is None:
-        return None
-    text = value.strip().lower()
-    if m := re.fullmatch(_NUMBER + r"\s*gb", text):
-        return int(float(m.group(1)) * 1024)
-    return int(text) if text.isdigit() else None
+    return syntax.task_memory_mib(value)
 
 
 def _gb(mib: int) -> str:
@@ -707,17 +674,15 @@ def check_task_size(params: EcsParams | None, fargate: bool) -> list[Finding]:
 
 
 def container_memory(project: Project) -> dict[str, tuple[int | None, int | None]]:
-    """Per service (limit, reservation) in MiB, ecs-params overrides applied (SPEC §5.5)."""
+    """Per service (limit, reservation) in MiB, ecs-params overrides applied (SPEC §5.5), by the rule the
+    task definition uses (:func:`passecs.files.conversion.override_resources`); None = not given."""
+    from passecs.files.conversion import override_resources
+
     overrides = project.ecs_params.services if project.ecs_params is not None else {}
     result: dict[str, tuple[int | None, int | None]] = {}
-    for name, service in project.services.items():
-        limit, reservation = service.mem_limit, service.mem_reservation
-        extra = overrides.get(name, {})
-        if extra.get("mem_limit") not in (None, ""):
-            limit = memory_mib(extra.get("mem_limit"))
-        if extra.get("mem_reservation") not in (None, ""):
-            reservation = memory_mib(extra.get("mem_reservation"))
-        result[name] = (limit, reservation)
+    for container in project.containers:
+        _, limit, reservation = override_resources(container, overrides.get(container.name, {}))
+        result[container.name] = (limit or None, reservation or None)
     return result
 
 
@@ -729,8 +694,8 @@ def check_task_memory(project: Project) -> list[Finding]:
     except InvalidInput as exc:
         return [fail(check, exc.message, exc.fix or "fix the memory value")]
     for name, (limit, reservation) in memory.items():
-        raw = project.services[name].raw.get("mem_limit")
-        if limit == 0:
+        raw = project.services[name].raw.get("mem_limit") if name in project.services else None
+        if name in project.services and project.services[name].mem_limit == 0:
             findings.append(
                 fail(
                     check,
@@ -791,7 +756,7 @@ def check_execution_role(params: EcsParams | None, expected: str = DEFAULT_EXECU
                 f"set task_execution_role: {expected}",
             )
         ]
-    name = role.rsplit("/", 1)[-1] if role.startswith("arn:") else role
+    name = syntax.role_name_of(role)
     if name != expected:
         return [
             fail(
@@ -969,6 +934,7 @@ def offline(ctx: Context, options: Options) -> Report:
         findings.append(fail("project", exc.message, exc.fix or "fix the file named"))
         return Report(tuple(findings), cluster)
     findings.extend(check_variables(project))
+    findings.extend(check_compose_notices(project))
     findings.extend(check_images(project))
     params = project.ecs_params
     findings.extend(check_ecs_params_file(params, ctx.project_dir, fargate))
@@ -978,6 +944,7 @@ def offline(ctx: Context, options: Options) -> Report:
     findings.extend(check_execution_role(params, options.execution_role))
     findings.extend(check_awslogs(project, cluster.region if cluster else None))
     findings.extend(check_host_ports(project, params.network_mode if params else None))
+    findings.extend(check_task_definition(project, (cluster.launch_type if cluster else None) or "FARGATE"))
     return Report(tuple(findings), cluster, project)
 
 
@@ -1030,7 +997,7 @@ def online(report: Report, aws: AwsJson, options: Options) -> list[Finding]:
 
 def _online_role(aws: AwsJson, region: str | None, role: str) -> list[Finding]:
     check = "execution role (aws)"
-    name = role.rsplit("/", 1)[-1]
+    name = syntax.role_name_of(role)
     try:
         aws("iam", "get-role", ["--role-name", name], region)
     except AwsMissing:
@@ -1101,10 +1068,9 @@ def _online_log_groups(aws: AwsJson, region: str | None, project: Project | None
         return []
     groups: dict[str, str | None] = {}
     for service in project.services.values():
-        if service.logging and service.logging.driver == "awslogs":
-            group = service.logging.options.get("awslogs-group")
-            if group:
-                groups.setdefault(group, service.logging.options.get("awslogs-region") or region)
+        awslogs = service.logging.awslogs if service.logging else None
+        if awslogs is not None:
+            groups.setdefault(awslogs.group, awslogs.region or region)
     findings: list[Finding] = []
     for group, group_region in groups.items():
         data = aws("logs", "describe-log-groups", ["--log-group-name-prefix", group], group_region)

@@ -1,26 +1,41 @@
 """The project's files: the compose files, ecs-params.yml and .env, read the way ecs-cli reads them.
 
-``load_project`` gives one frozen :class:`Project`: the compose files merged with libcompose's rules
-(tests/data/ecs-cli/SPEC.md §5.2), ``${VAR}`` interpolated from ``.env`` and the environment (§5.4),
-``env_file`` merged into each service's environment, memory converted to MiB as ecs-cli does (§5.5), and
-ecs-params.yml after Go's ``os.ExpandEnv`` (§5.6). The raw data is kept for the checks in
-:mod:`passecs.checks.doctor`, which report problems as findings; this module raises InvalidInput (exit 3) only
-where ecs-cli itself would stop (a missing or unparsable file, a port or memory value it cannot convert,
-compose files of different versions).
+``load_project`` reads the files once (one YAML loader, :func:`read_text_file` the one reader) into one
+frozen :class:`Project`: each service converted the way ecs-cli converts it
+(:class:`passecs.files.compose.ContainerConfig`: libcompose's merge and interpolation for v1/v2, docker/cli's
+for v3, env files and ``.env`` with their Go semantics, memory in MiB; SPEC.md §5), ecs-params.yml after
+Go's ``os.ExpandEnv`` (§5.6), and ecs-cli's warnings and refusals as :class:`~passecs.files.compose.Notice`
+records (:meth:`Project.refusal`), which doctor lists and ``up`` raises. The merged raw data is kept for
+checks that name keys. This module raises InvalidInput (exit 3) where the files cannot be read at all (a
+missing or unparsable file, a value ecs-cli cannot convert, compose files of different versions).
 """
 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from passecs.core.errors import InvalidInput
+from passecs.files import syntax
+from passecs.files.compose import (
+    ContainerConfig,
+    Notice,
+    Services,
+    Volumes,
+    make_lookup,
+    read_services,
+    version_kind,
+    version_notices,
+)
+from passecs.files.compose import LogConfig as LogConfig  # noqa: PLC0414 - re-exported
 from passecs.files.defaults import DEFAULT_COMPOSE_FILES as DEFAULT_COMPOSE_FILES  # noqa: PLC0414 - re-exported
 from passecs.files.defaults import ECS_PARAMS_FILE as ECS_PARAMS_FILE  # noqa: PLC0414 - re-exported
+from passecs.files.syntax import Interpolation
+from passecs.files.syntax import expand_env as expand_env  # noqa: PLC0414 - re-exported
+from passecs.files.syntax import role_name_of as role_name_of  # noqa: PLC0414 - re-exported
 
 DOTENV_FILE = ".env"
 
@@ -34,15 +49,7 @@ def compose_paths(project_dir: Path, files: Sequence[str] | None = None) -> list
 
 def load_yaml_file(path: Path) -> Any:
     """One safe YAML loader for the project's files; errors name the file, line and column."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput(
-            f"{path}: no such file", "run passecs in the folder with the compose files (-C DIR)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: cannot be read: {exc}", _READ_FIX) from None
-    return load_yaml_text(text, path)
+    return load_yaml_text(read_text_file(path), path)
 
 
 def load_yaml_text(text: str, path: Path) -> Any:
@@ -84,12 +91,6 @@ class PortMapping:
 
 
 @dataclass(frozen=True)
-class LogConfig:
-    driver: str
-    options: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Service:
     """One compose service after merging and interpolation."""
 
@@ -104,6 +105,7 @@ class Service:
     keys: tuple[str, ...]  # the keys present in the merged service, in file order
     env_files: tuple[Path, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)  # merged and interpolated
+    container: ContainerConfig | None = None  # what ecs-cli converts it to (passecs.files.compose)
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,12 @@ class EcsParams:
     @property
     def task_execution_role(self) -> str | None:
         return _scalar(self._task().get("task_execution_role"))
+
+    @property
+    def execution_role_name(self) -> str | None:
+        """The execution role's name, from its name or its ARN (:func:`role_name_of`)."""
+        role = self.task_execution_role
+        return role_name_of(role) if role else None
 
     @property
     def task_role_arn(self) -> str | None:
@@ -187,6 +195,21 @@ class Project:
     variables: tuple[str, ...]  # every variable the compose files reference, first-seen order
     unset_variables: tuple[str, ...]  # referenced, without a default, in neither .env nor the environment
     ecs_params: EcsParams | None
+    kind: str = "v2"  # how ecs-cli reads the files: "v1", "v2" (libcompose) or "v3" (docker/cli)
+    containers: tuple[ContainerConfig, ...] = ()  # in the order ecs-cli converts them
+    volumes: Volumes = field(default_factory=Volumes)
+    notices: tuple[Notice, ...] = ()  # ecs-cli's warnings and refusals, passecs's notes
+
+    def refusal(self) -> InvalidInput | None:
+        """What ecs-cli refuses about these files (the first reason), or None."""
+        for notice in self.notices:
+            if notice.level == "error":
+                return notice.error()
+        return None
+
+    @property
+    def warnings(self) -> tuple[Notice, ...]:
+        return tuple(n for n in self.notices if n.level == "warning")
 
     @property
     def compose_paths(self) -> tuple[Path, ...]:
@@ -216,49 +239,19 @@ def _strings(value: Any) -> tuple[str, ...]:
 # Pure conversions, each as ecs-cli does it
 
 
-_PORT_RE = re.compile(r"^(?:(?:(?P<ip>[^:]*):)?(?P<host>[^:]*):)?(?P<container>[^:/]*)(?:/(?P<proto>[^/]*))?$")
-
-
 def parse_port(spec: Any) -> PortMapping:
-    """``"c"``, ``"h:c"``, ``"ip:h:c"``, optional ``/tcp`` or ``/udp`` (ConvertToPortMappings)."""
-    text = str(spec).strip()
-    m = _PORT_RE.match(text)
-    if m is None:
-        raise InvalidInput(f"port {text!r}: expected CONTAINER, HOST:CONTAINER or IP:HOST:CONTAINER")
-    proto = (m.group("proto") or "tcp").lower()
-    if proto not in ("tcp", "udp"):
-        raise InvalidInput(f"port {text!r}: protocol must be tcp or udp")
-
-    def number(part: str) -> int:
-        if not part.isdigit():
-            raise InvalidInput(
-                f"Could not convert port into integer in portmappings: {text!r}",
-                "ecs-cli supports single ports only (no ranges, no empty values): check the variables used",
-            )
-        return int(part)
-
-    container = number(m.group("container"))
-    host_text = m.group("host")
-    host = number(host_text) if host_text is not None else 0
-    return PortMapping(container_port=container, host_port=host, protocol=proto, spec=text)
-
-
-_RAM_RE = re.compile(r"^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$")
-_RAM_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4, "p": 1024**5}
+    """A compose v1/v2 port as ecs-cli's ConvertToPortMappings reads it (:func:`syntax.parse_port_v2`)."""
+    text = syntax.scalar_text(spec).strip()
+    port = syntax.parse_port_v2(text)
+    return PortMapping(container_port=port.container_port, host_port=port.host_port, protocol=port.protocol, spec=text)
 
 
 def parse_bytes(value: Any) -> int:
     """Bytes from an int or a docker units string (``512m``, ``1g``, ``1.5GB``: binary units)."""
-    if isinstance(value, bool):
-        raise InvalidInput(f"memory value {value!r}: expected bytes or a size such as 512m")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    m = _RAM_RE.match(str(value).strip())
-    if m is None:
-        raise InvalidInput(f"memory value {value!r}: expected bytes or a size such as 512m or 1g")
-    return int(float(m.group(1)) * _RAM_UNITS[(m.group(2) or "").lower()])
+    try:
+        return syntax.mem_bytes(value)
+    except InvalidInput:
+        raise InvalidInput(f"memory value {value!r}: expected bytes or a size such as 512m or 1g") from None
 
 
 def memory_mib(value: Any) -> int | None:
@@ -281,106 +274,22 @@ def version_text(value: Any) -> str | None:
 # Interpolation
 
 
-# libcompose: $$ escapes, ${NAME}, ${NAME:-default}, ${NAME-default}, $NAME
-_COMPOSE_VAR = re.compile(
-    r"\$(?:(?P<escape>\$)|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<sep>:?-)(?P<default>[^}]*))?\}"
-    r"|(?P<named>[A-Za-z_][A-Za-z0-9_]*))"
-)
-
-
-@dataclass
-class _Interpolator:
-    lookup: Mapping[str, str]
-    seen: dict[str, None] = field(default_factory=dict)
-    unset: dict[str, None] = field(default_factory=dict)
-
-    def text(self, value: str) -> str:
-        def replace(m: re.Match[str]) -> str:
-            if m.group("escape"):
-                return "$"
-            name = m.group("braced") or m.group("named")
-            self.seen[name] = None
-            current = self.lookup.get(name)
-            sep = m.group("sep")
-            if sep == ":-" and not current:
-                return str(m.group("default"))
-            if sep == "-" and current is None:
-                return str(m.group("default"))
-            if current is None:
-                self.unset[name] = None
-                return ""
-            return current
-
-        return _COMPOSE_VAR.sub(replace, value)
-
-    def value(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, list):
-            return [self.value(v) for v in value]
-        if isinstance(value, Mapping):
-            return {k: self.value(v) for k, v in value.items()}
-        return value
-
-
 def interpolate(value: Any, lookup: Mapping[str, str]) -> tuple[Any, list[str]]:
-    """``value`` with libcompose's interpolation applied, and the variables that were unset."""
-    interp = _Interpolator(lookup)
-    return interp.value(value), list(interp.unset)
+    """``value`` with libcompose's interpolation applied (compose v1/v2), and the variables that were unset."""
+    state = Interpolation.over(lookup.get)
+
+    def text(s: str) -> str:
+        result = syntax.interpolate_v2(s, state)
+        return s if result is None else result
+
+    return syntax.interpolate_value(value, text), list(state.unset)
 
 
 def compose_variables(value: Any) -> list[str]:
     """Every variable name a compose value references (for checks), first-seen order."""
-    interp = _Interpolator({})
-    interp.value(value)
-    return list(interp.seen)
-
-
-def expand_env(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
-    """Go's ``os.ExpandEnv``: ``$NAME``/``${NAME}`` from ``env``, unset => empty; and the unset names.
-
-    No defaults: ``${A:-b}`` looks up a variable literally named ``A:-b`` (so it is empty).
-    """
-    out: list[str] = []
-    unset: dict[str, None] = {}
-    i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c != "$" or i + 1 >= n:
-            out.append(c)
-            i += 1
-            continue
-        name, width = _shell_name(text[i + 1 :])
-        if name == "" and width > 0:
-            pass  # invalid syntax: Go eats the characters
-        elif name == "":
-            out.append("$")
-        elif name in env:
-            out.append(env[name])
-        else:
-            unset[name] = None
-        i += 1 + width
-    return "".join(out), list(unset)
-
-
-def _shell_name(s: str) -> tuple[str, int]:
-    special = "*#$@!?-0123456789"
-    if s[0] == "{":
-        if len(s) > 2 and s[1] in special and s[2] == "}":
-            return s[1:2], 3
-        end = s.find("}", 1)
-        if end == 1:
-            return "", 2
-        if end < 0:
-            return "", 1
-        return s[1:end], end + 1
-    if s[0] in special:
-        return s[0:1], 1
-    i = 0
-    while i < len(s) and (s[i] == "_" or (s[i].isascii() and s[i].isalnum())):
-        i += 1
-    return s[:i], i
+    state = Interpolation.over(lambda _name: None)
+    syntax.interpolate_value(value, lambda s: syntax.interpolate_v2(s, state) or "")
+    return list(state.seen)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -390,42 +299,43 @@ def _shell_name(s: str) -> tuple[str, int]:
 def parse_env_lines(text: str) -> dict[str, str | None]:
     """Docker's env-file syntax (ParseEnvFile): KEY=VALUE verbatim, no quote removal; ``#`` comments.
 
-    A key without ``=`` maps to None (the caller decides what it becomes).
+    A key without ``=`` maps to None (the caller decides what it becomes); keys docker refuses (with
+    blanks) are left out.
     """
-    values: dict[str, str | None] = {}
-    for raw in text.splitlines():
-        line = raw.lstrip(" \t")
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        key = key.lstrip(" \t")
-        if not key or any(ch in key for ch in " \t"):
-            continue
-        values[key] = value if sep else None
-    return values
+    return {line.key: line.value for line in syntax.env_file_lines(text) if syntax.bad_env_key(line) is None}
 
 
 def read_dotenv(directory: Path) -> dict[str, str]:
     """The ``.env`` of ``directory`` (none when absent); value-less keys are left out (not set)."""
     path = directory / DOTENV_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.is_file():
         return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: cannot be read: {exc}", _READ_FIX) from None
+    text = read_text_file(path)
     return {k: v for k, v in parse_env_lines(text).items() if v is not None}
 
 
-def read_env_file(path: Path) -> dict[str, str]:
-    """An ``env_file``: value-less keys become ``""`` (SPEC §5.4)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput(f"{path}: env_file not found", "create it, or remove it from env_file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: cannot be read: {exc}", _READ_FIX) from None
-    return {k: "" if v is None else v for k, v in parse_env_lines(text).items()}
+def dotenv_for_compose(directory: Path, env: Mapping[str, str]) -> tuple[dict[str, str], list[Notice]]:
+    """The ``.env`` as libcompose's EnvfileLookup reads it for ``${VAR}`` (docker's ParseEnvFile).
+
+    A key without ``=`` is the process value (empty if unset); a line docker cannot parse (a key with
+    blanks, as in ``export X=1``) makes ecs-cli ignore the whole file, which passecs reports.
+    """
+    path = directory / DOTENV_FILE
+    if not path.is_file():
+        return {}, []
+    lines = syntax.env_file_lines(read_text_file(path))
+    for line in lines:
+        problem = syntax.bad_env_key(line)
+        if problem:
+            note = Notice(
+                "note",
+                f"{path} line {line.number}: {problem}: ecs-cli cannot read this .env and ignores all of it "
+                "for ${VAR} substitution",
+                "remove the blanks (and any `export `) from the variable names",
+                check="compose variables",
+            )
+            return {}, [note]
+    return {ln.key: ln.value if ln.value is not None else env.get(ln.key, "") for ln in lines}, []
 
 
 # --------------------------------------------------------------------------------------------------
@@ -479,12 +389,7 @@ def read_compose_file(path: Path) -> ComposeFile:
 
 
 def read_ecs_params(path: Path, env: Mapping[str, str]) -> EcsParams:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput(f"Error reading file '{path}': no such file", "give an existing --ecs-params file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"Error reading file '{path}': {exc}", "check the file's permissions") from None
+    text = read_text_file(path, f"Error reading file '{path}': no such file", "give an existing --ecs-params file")
     expanded, _ = expand_env(text, env)
     # ecs-cli expands comments too, harmlessly: only references outside comment lines count as unset
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
@@ -497,86 +402,67 @@ def read_ecs_params(path: Path, env: Mapping[str, str]) -> EcsParams:
     return EcsParams(path=path, raw=data, unset_variables=tuple(unset))
 
 
-def build_service(name: str, raw: Mapping[str, Any], base_dir: Path, lookup: Mapping[str, str]) -> Service:
-    """A Service from its merged, interpolated compose map."""
-    where = f"service {name!r}"
-    env_files: list[Path] = []
-    env_file = raw.get("env_file")
-    if env_file is not None and not isinstance(env_file, (str, list)):
-        raise InvalidInput(f"{where}: env_file must be a path or a list of paths", "write env_file: .env")
-    for entry in [env_file] if isinstance(env_file, str) else (env_file or []):
-        env_files.append(base_dir / str(entry))
-    environment: dict[str, str] = {}
-    for path in env_files:
-        environment.update(read_env_file(path))
-    declared = raw.get("environment")
-    if isinstance(declared, Mapping):
-        items: list[tuple[str, Any]] = [(str(k), v) for k, v in declared.items()]
-    elif isinstance(declared, list):
-        items = []
-        for entry in declared:
-            key, sep, value = str(entry).partition("=")
-            items.append((key, value if sep else None))
-    else:
-        items = []
-    for key, value in items:
-        environment[key] = lookup.get(key, "") if value is None else _env_value(value)
+def read_text_file(path: Path, missing: str | None = None, fix: str = "") -> str:
+    """The one reader of the project's files: UTF-8 text; errors name the file (InvalidInput)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(
+            missing or f"{path}: no such file", fix or "run passecs in the folder with the compose files (-C DIR)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path}: cannot be read: {exc}", _READ_FIX) from None
 
-    ports: list[PortMapping] = []
-    declared_ports = raw.get("ports") or []
-    if not isinstance(declared_ports, list):
-        raise InvalidInput(f"{where}: ports must be a list", 'write ports: ["HOST:CONTAINER", ...]')
-    for spec in declared_ports:
-        try:
-            ports.append(parse_port(spec))
-        except InvalidInput as exc:
-            raise InvalidInput(f"{where}: {exc.message}", exc.fix) from None
 
+def _read_env_file_text(path: Path) -> str:
+    return read_text_file(path, f"{path}: env_file not found", "create it, or remove it from env_file")
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """An env_file's entries by name, for checks that must see every value a container could get whichever
+    compose version reads the file: blanks around a name trimmed (libcompose keeps them: ``A = b`` is "A "),
+    a value-less key as ""."""
+    text = _read_env_file_text(path)
+    return {line.key.strip(): line.value or "" for line in syntax.env_file_lines(text)}
+
+
+def _service_record(
+    container: ContainerConfig, raw: Mapping[str, Any], keys: tuple[str, ...], base_dir: Path
+) -> Service:
+    env_files = tuple(base_dir / f for f in _strings_or_one(raw.get("env_file")))
     try:
         mem_limit = memory_mib(raw.get("mem_limit"))
         mem_reservation = memory_mib(raw.get("mem_reservation"))
     except InvalidInput as exc:
-        raise InvalidInput(f"{where}: {exc.message}", "write memory as bytes or as 512m / 1g") from None
+        raise InvalidInput(
+            f"service {container.name!r}: {exc.message}", "write memory as bytes or as 512m / 1g"
+        ) from None
     cpu = raw.get("cpu_shares")
-    try:
-        cpu_shares = int(cpu) if cpu is not None and cpu != "" else None
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{where}: cpu_shares {cpu!r} is not an integer", "write cpu_shares as a number") from None
-
-    logging: LogConfig | None = None
-    log = raw.get("logging")
-    if isinstance(log, Mapping) and log.get("driver"):
-        opts = log.get("options")
-        logging = LogConfig(str(log["driver"]), _str_map(opts))
-    elif raw.get("log_driver"):  # v1 spelling
-        logging = LogConfig(str(raw["log_driver"]), _str_map(raw.get("log_opt")))
-
-    image = raw.get("image")
     return Service(
-        name=name,
-        image=None if image is None else str(image),
-        ports=tuple(ports),
-        environment=environment,
+        name=container.name,
+        image=container.image,
+        ports=tuple(
+            PortMapping(p.container_port, p.host_port, p.protocol, spec)
+            for p, spec in zip(container.ports, container.port_specs + ("",) * len(container.ports), strict=False)
+        ),
+        environment=dict(container.environment),
         mem_limit=mem_limit,
         mem_reservation=mem_reservation,
-        cpu_shares=cpu_shares,
-        logging=logging,
-        keys=tuple(str(k) for k in raw),
-        env_files=tuple(env_files),
+        cpu_shares=container.cpu if cpu not in (None, "") else None,
+        logging=container.logging,
+        keys=keys,
+        env_files=env_files,
         raw=raw,
+        container=container,
     )
 
 
-def _env_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
-
-
-def _str_map(value: Any) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        return {}
-    return {str(k): _env_value(v) for k, v in value.items()}
+def _strings_or_one(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []
 
 
 def load_project(
@@ -588,7 +474,9 @@ def load_project(
     """The project as ecs-cli would see it from ``project_dir`` with ``-f`` ``files`` and ``--ecs-params``.
 
     ``env`` is the process environment (default ``os.environ``). ecs-params: the given file (relative to
-    ``project_dir``), else ``ecs-params.yml`` there if it exists, else None.
+    ``project_dir``), else ``ecs-params.yml`` there if it exists, else None. What ecs-cli refuses about
+    versions and keys is kept in :attr:`Project.notices` (see :meth:`Project.refusal`); what makes the
+    files unreadable raises InvalidInput here.
     """
     env = os.environ if env is None else env
     compose = tuple(read_compose_file(p) for p in compose_paths(project_dir, files))
@@ -599,13 +487,38 @@ def load_project(
             f"Compose files must be of the same version. Found: {found}",
             "use the same top-level `version` in every compose file",
         )
+    notices = version_notices([(f.path.name, f.version) for f in compose])
     base_dir = compose[0].path.parent if compose else project_dir
     dotenv = read_dotenv(base_dir)
-    # OS environment wins over .env (libcompose's composable lookup: last match wins)
-    lookup: dict[str, str] = {**dotenv, **env}
-    interp = _Interpolator(lookup)
-    merged = merge_services(f.data for f in compose)
-    services = {name: build_service(name, interp.value(raw), base_dir, lookup) for name, raw in merged.items()}
+    version = versions[0] if len(versions) == 1 else None
+    kind = _reading_kind(version)
+    documents = [(f.path, f.data) for f in compose]
+    lookup_env, dotenv_notes = dotenv_for_compose(base_dir, env)
+    if any(n.level == "error" for n in notices):
+        # ecs-cli stops at the version: nothing else it would say counts; read what can be read
+        try:
+            services_read = read_services(
+                documents, kind, dotenv=lookup_env, env=env, read_text=_read_env_file_text, load_yaml=load_yaml_file
+            )
+        except InvalidInput:
+            services_read = Services(kind, {}, (), Volumes(), (), (), ())
+    else:
+        services_read = read_services(
+            documents, kind, dotenv=lookup_env, env=env, read_text=_read_env_file_text, load_yaml=load_yaml_file
+        )
+        notices.extend(dotenv_notes)
+        notices.extend(services_read.notices)
+
+    # the services as written (merged key by key, interpolated), for checks that name keys and raw values
+    lookup = make_lookup(lookup_env, env)
+    plain = merge_services(f.data for f in compose)
+    services: dict[str, Service] = {}
+    containers = {c.name: c for c in services_read.containers}
+    for name in plain:
+        if name not in containers:
+            continue
+        raw = _quiet_interpolation(plain[name], lookup, kind)
+        services[name] = _service_record(containers[name], raw, tuple(str(k) for k in plain[name]), base_dir)
 
     params: EcsParams | None = None
     if ecs_params is not None:
@@ -619,7 +532,34 @@ def load_project(
         version=versions[0] if versions else None,
         services=services,
         dotenv=dotenv,
-        variables=tuple(interp.seen),
-        unset_variables=tuple(interp.unset),
+        variables=services_read.seen,
+        unset_variables=services_read.unset,
         ecs_params=params,
+        kind=kind,
+        containers=services_read.containers,
+        volumes=services_read.volumes,
+        notices=tuple(notices),
     )
+
+
+def _reading_kind(version: str | None) -> str:
+    """How ecs-cli reads the files: v1/v2 with libcompose, v3 with docker/cli (a refused 3.x as v3)."""
+    kind = version_kind(version)
+    if kind:
+        return kind
+    return "v3" if (version or "").startswith("3") else "v2"
+
+
+def _quiet_interpolation(value: Any, lookup: Callable[[str], str | None], kind: str) -> Any:
+    state = Interpolation.over(lookup)
+
+    def text(s: str) -> str:
+        if kind == "v3":
+            try:
+                return syntax.interpolate_v3(s, state)
+            except InvalidInput:
+                return s
+        result = syntax.interpolate_v2(s, state)
+        return s if result is None else result
+
+    return syntax.interpolate_value(value, text)

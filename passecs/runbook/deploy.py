@@ -259,6 +259,7 @@ def _aws_compose_steps(
     from passecs.backends.aws import backend as awsbackend
     from passecs.backends.aws.calls import aws_call
     from passecs.backends.aws.taskdef import build_task_definition
+    from passecs.files.compose import container_awslogs
     from passecs.files.ecs import read_cluster_configurations
     from passecs.files.project import load_project
 
@@ -272,15 +273,10 @@ def _aws_compose_steps(
     def line(service: str, operation: str, *args: str) -> str:
         return aws_call(service, operation, *args, region=region).command().display()
 
+    awslogs = {str(c["name"]): container_awslogs(c) for c in definition.get("containerDefinitions", [])}
     deploy: list[str] = []
     if create_log_groups:
-        groups = sorted(
-            {
-                str(c["logConfiguration"]["options"]["awslogs-group"])
-                for c in definition.get("containerDefinitions", [])
-                if (c.get("logConfiguration") or {}).get("logDriver") == "awslogs"
-            }
-        )
+        groups = sorted({a.group for a in awslogs.values() if a is not None})
         deploy += [line("logs", "create-log-group", "--log-group-name", g) for g in groups]
     deploy.append(task_definition_lines(ctx, definition, region, f"{family}-task-definition.json"))
     run = ["--cluster", cluster, "--task-definition", family, "--count", "1", "--group", f"task:{family}"]
@@ -296,12 +292,11 @@ def _aws_compose_steps(
         ),
     ]
     logs = []
-    for container in definition.get("containerDefinitions", []):
-        options = (container.get("logConfiguration") or {}).get("options") or {}
-        if options.get("awslogs-group") and options.get("awslogs-stream-prefix"):
-            stream = f"{options['awslogs-stream-prefix']}/{container['name']}/TASK_ID"
+    for container_name, settings in awslogs.items():
+        stream = settings.stream(container_name, "TASK_ID") if settings is not None else None
+        if settings is not None and stream is not None:
             logs.append(
-                line("logs", "get-log-events", "--log-group-name", str(options["awslogs-group"]),
+                line("logs", "get-log-events", "--log-group-name", settings.group,
                      "--log-stream-name", stream).replace("/TASK_ID", '/"$TASK_ID"')
             )  # fmt: skip
     stop = line("ecs", "stop-task", "--cluster", cluster, "--task", "TASK_ARN").replace("TASK_ARN", '"$TASK_ARN"')

@@ -23,6 +23,8 @@ from passecs.core.runner import Command
 from passecs.files.defaults import DEFAULT_ROLE_NAME as DEFAULT_ROLE_NAME  # noqa: PLC0414 - re-exported
 from passecs.files.defaults import TASK_EXECUTION_POLICY_ARN as TASK_EXECUTION_POLICY_ARN  # noqa: PLC0414
 from passecs.files.ecs import is_aws_region
+from passecs.files.syntax import expand_env
+from passecs.files.syntax import role_name_of as role_name_of  # noqa: PLC0414 - re-exported, one home
 
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
 TRUST_POLICY_FILE = "execution-assume-role.json"
@@ -41,7 +43,6 @@ FROM_PROJECT = "project"
 FROM_PASSECS = "passecs"
 
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
-_VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -198,28 +199,10 @@ def resolve_region(ctx: Context, region: str | None = None) -> Region:
     return found
 
 
-def role_name_of(reference: str) -> str:
-    """A role's name from what ecs-params may hold: the name itself, or its ARN (the last path segment)."""
-    reference = reference.strip()
-    if reference.startswith("arn:"):
-        return reference.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-    return reference
-
-
 def _expand(value: str, env: Mapping[str, str]) -> str | None:
-    """``value`` with ${VAR} and $VAR replaced from ``env`` (as ecs-cli does), or None if one is unset."""
-    missing = False
-
-    def _sub(match: re.Match[str]) -> str:
-        nonlocal missing
-        name = match[1] or match[2]
-        if name not in env:
-            missing = True
-            return ""
-        return env[name]
-
-    expanded = _VARIABLE.sub(_sub, value)
-    return None if missing else expanded
+    """``value`` with ${VAR} and $VAR replaced from ``env`` (Go's os.ExpandEnv, as ecs-cli), or None if one is unset."""
+    expanded, unset = expand_env(value, env)
+    return None if unset else expanded
 
 
 def ecs_params_warnings(ctx: Context, role_name: str) -> list[str]:

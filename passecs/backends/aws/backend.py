@@ -795,6 +795,8 @@ class AwsBackend:
         from passecs.files.project import load_project
 
         project = load_project(self.ctx.project_dir, list(target.files), self.ctx.env, target.ecs_params)
+        for text in dict.fromkeys(n.message for n in project.warnings):  # as ecs-cli warns, before registering
+            output.warning(text)
         try:
             with ProgressView(title="up") as view:
                 result = up(
