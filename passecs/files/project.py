@@ -21,6 +21,7 @@ from typing import Any
 from passecs.core.errors import InvalidInput
 from passecs.files.defaults import DEFAULT_COMPOSE_FILES as DEFAULT_COMPOSE_FILES  # noqa: PLC0414 - re-exported
 from passecs.files.defaults import ECS_PARAMS_FILE as ECS_PARAMS_FILE  # noqa: PLC0414 - re-exported
+from passecs.files.reading import MAX_BYTES, read_text, safe_load_yaml
 
 DOTENV_FILE = ".env"
 
@@ -35,7 +36,7 @@ def compose_paths(project_dir: Path, files: Sequence[str] | None = None) -> list
 def load_yaml_file(path: Path) -> Any:
     """One safe YAML loader for the project's files; errors name the file, line and column."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, "compose file")
     except FileNotFoundError:
         raise InvalidInput(
             f"{path}: no such file", "run passecs in the folder with the compose files (-C DIR)"
@@ -50,7 +51,7 @@ def load_yaml_text(text: str, path: Path) -> Any:
     import yaml  # lazy: command modules import this module and `passecs --help` must stay fast
 
     try:
-        return yaml.safe_load(text)
+        return safe_load_yaml(text, path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -409,7 +410,7 @@ def read_dotenv(directory: Path) -> dict[str, str]:
     """The ``.env`` of ``directory`` (none when absent); value-less keys are left out (not set)."""
     path = directory / DOTENV_FILE
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, ".env file")
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
@@ -420,7 +421,7 @@ def read_dotenv(directory: Path) -> dict[str, str]:
 def read_env_file(path: Path) -> dict[str, str]:
     """An ``env_file``: value-less keys become ``""`` (SPEC §5.4)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, "env_file")
     except FileNotFoundError:
         raise InvalidInput(f"{path}: env_file not found", "create it, or remove it from env_file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -480,12 +481,17 @@ def read_compose_file(path: Path) -> ComposeFile:
 
 def read_ecs_params(path: Path, env: Mapping[str, str]) -> EcsParams:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, "ecs-params file")
     except FileNotFoundError:
         raise InvalidInput(f"Error reading file '{path}': no such file", "give an existing --ecs-params file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"Error reading file '{path}': {exc}", "check the file's permissions") from None
     expanded, _ = expand_env(text, env)
+    if len(expanded) > MAX_BYTES:  # interpolation bounded: the expanded text is held to the file limit
+        raise InvalidInput(
+            f"{path}: too large once its $VARIABLES are expanded ({len(expanded)} characters)",
+            "check the variables the file references: their values are meant to be short ids",
+        )
     # ecs-cli expands comments too, harmlessly: only references outside comment lines count as unset
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     _, unset = expand_env(code, env)

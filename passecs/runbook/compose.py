@@ -37,7 +37,7 @@ def resolve_target(
         path = Path(name) if Path(name).is_absolute() else ctx.project_dir / name
         if not path.is_file():
             raise InvalidInput(
-                f"compose file {path}: no such file",
+                f"compose file {path}: " + ("not a regular file" if path.exists() else "no such file"),
                 "run passecs in the folder with the compose files (-C DIR), or name them with -f/--file",
             )
     ecs_params = ECS_PARAMS_FILE if (ctx.project_dir / ECS_PARAMS_FILE).is_file() else None

@@ -260,13 +260,8 @@ def _aws_compose_steps(
 
     deploy: list[str] = []
     if create_log_groups:
-        groups = sorted(
-            {
-                str(c["logConfiguration"]["options"]["awslogs-group"])
-                for c in definition.get("containerDefinitions", [])
-                if (c.get("logConfiguration") or {}).get("logDriver") == "awslogs"
-            }
-        )
+        # a container of the awslogs driver without a group names none (ecs-cli would fail on it at up)
+        groups = sorted({group for group, _ in awsbackend.log_groups(definition, region)})
         deploy += [line("logs", "create-log-group", "--log-group-name", g) for g in groups]
     deploy.append(line("ecs", "register-task-definition", "--cli-input-json", json.dumps(definition)))
     run = ["--cluster", cluster, "--task-definition", family, "--count", "1", "--group", f"task:{family}"]

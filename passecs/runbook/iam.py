@@ -22,6 +22,7 @@ from passecs.core.errors import CommandFailed, InvalidInput
 from passecs.core.runner import Command
 from passecs.files.defaults import DEFAULT_ROLE_NAME as DEFAULT_ROLE_NAME  # noqa: PLC0414 - re-exported
 from passecs.files.defaults import TASK_EXECUTION_POLICY_ARN as TASK_EXECUTION_POLICY_ARN  # noqa: PLC0414
+from passecs.files.reading import read_text
 
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
 TRUST_POLICY_FILE = "execution-assume-role.json"
@@ -126,14 +127,14 @@ def load_trust_policy(project_dir: Path) -> TrustPolicyFile:
     """The project's ``execution-assume-role.json``, else passecs's own copy, checked to be the right policy."""
     path = (project_dir / TRUST_POLICY_FILE).resolve()
     source = FROM_PROJECT
-    if not path.is_file():
+    if not path.exists():  # a directory, FIFO or device of that name is refused below, not skipped
         path, source = PACKAGED_TRUST_POLICY, FROM_PASSECS
     fix = (
         f"restore the runbook's {TRUST_POLICY_FILE} (Allow, Principal Service {ECS_TASKS_SERVICE}, "
         "Action sts:AssumeRole), or remove it to use the copy shipped with passecs"
     )
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, "trust policy")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         raise InvalidInput(f"{path}: cannot be read: {reason}", fix) from None
@@ -141,6 +142,8 @@ def load_trust_policy(project_dir: Path) -> TrustPolicyFile:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", fix) from None
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits, nesting too deep
+        raise InvalidInput(f"{path}: not a JSON document passecs can read ({type(exc).__name__})", fix) from None
     if not isinstance(document, dict) or not allows_assume_role(document):
         raise InvalidInput(
             f"{path}: not the execution role's trust policy: it must Allow Principal Service "

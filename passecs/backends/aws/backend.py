@@ -361,15 +361,25 @@ def _wait(
         _sleep(poll_interval)
 
 
-def create_log_groups(ctx: Context, target: Target, definition: Mapping[str, Any], on_progress: Sink | None) -> None:
-    """``--create-log-groups``: each awslogs group of the task definition, in its own region."""
+def log_groups(definition: Mapping[str, Any], region: str | None) -> list[tuple[str, str | None]]:
+    """The awslogs groups of a task definition with their regions, in first-seen order (a container
+    without a group, or with another log driver, names none)."""
     groups: dict[tuple[str, str | None], None] = {}
     for container in definition.get("containerDefinitions") or []:
+        if not isinstance(container, Mapping):
+            continue
         config = container.get("logConfiguration") or {}
-        options = config.get("options") or {}
+        options = (config.get("options") or {}) if isinstance(config, Mapping) else {}
+        if not isinstance(options, Mapping):
+            continue
         if config.get("logDriver") == "awslogs" and options.get("awslogs-group"):
-            groups[(str(options["awslogs-group"]), options.get("awslogs-region") or target.region)] = None
-    for group, region in groups:
+            groups[(str(options["awslogs-group"]), options.get("awslogs-region") or region)] = None
+    return list(groups)
+
+
+def create_log_groups(ctx: Context, target: Target, definition: Mapping[str, Any], on_progress: Sink | None) -> None:
+    """``--create-log-groups``: each awslogs group of the task definition, in its own region."""
+    for group, region in log_groups(definition, target.region):
         where = Target(target.cluster, region, target.launch_type)
         try:
             _call(ctx, where, "logs", "create-log-group", "--log-group-name", group, mutates=True)
