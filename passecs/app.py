@@ -100,7 +100,12 @@ def global_options(
     if local and ctx.invoked_subcommand != "local" and not _asks_for_help(ctx):
         from passecs.local import bootstrap as rehearsal
 
-        rehearsal.activate()
+        # --dry-run and plan change nothing anywhere: not even the emulator is started for them
+        previewing = dry_run or ctx.invoked_subcommand == "plan"
+        world = rehearsal.activate(dry_run=previewing)
+        if world is None and ctx.invoked_subcommand not in PREVIEW_COMMANDS:
+            output.notice("--dry-run: run 'passecs local up' first to see the commands against the emulator")
+            raise typer.Exit(0)
     ctx.obj = Context(
         project_dir=project,
         env_file=env_path,
@@ -113,6 +118,8 @@ def global_options(
 
 
 BACKENDS = ("ecs-cli", "aws")
+# commands that print the plan (deploy does with --dry-run) and need no emulator for it
+PREVIEW_COMMANDS = ("plan", "deploy")
 
 
 def _choose_backend(option: str | None, local: bool) -> tuple[str, bool]:
