@@ -8,7 +8,7 @@ backend through :class:`Backend` only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -52,6 +52,10 @@ class Backend(Protocol):
         ...
 
     def down(self, target: ComposeTarget, *, timeout: float | None = None) -> UpReport:
+        ...
+
+    def stop_tasks(self, target: ComposeTarget, task_ids: Sequence[str]) -> None:
+        """Stop these tasks of the project (ids or ARNs) without waiting: up's convergence."""
         ...
 
     def logs(

@@ -96,17 +96,26 @@ def deploy(
     timeout: float = 900.0,
 ) -> DeployReport:
     """doctor -> iam ensure-role -> up -> summary; safe to repeat (a second run changes only the tasks)."""
-    from passecs.runbook import compose, guard, iam
+    from passecs.runbook import compose, guard
 
-    # ask once, before anything changes (up would otherwise ask after the role was made)
-    guard.confirm(ctx, action="deploy", cluster_config=cluster_config, yes=yes)
+    # ask once, before anything changes (up would otherwise ask after the role was made); the answer is
+    # about this configuration: every step gets it by name, none re-reads the default later
+    pinned = guard.confirm(ctx, action="deploy", cluster_config=cluster_config, yes=yes) or cluster_config
+    with compose.one_at_a_time(ctx, ctx.project_name, pinned, "deploy"):
+        return _deploy(ctx, cluster_config, pinned, create_log_groups=create_log_groups, timeout=timeout)
+
+
+def _deploy(
+    ctx: Context, cluster_config: str | None, pinned: str | None, *, create_log_groups: bool, timeout: float
+) -> DeployReport:
+    from passecs.runbook import compose, iam
 
     if ctx.local and not create_log_groups:
         # the rehearsal's log groups live only in the emulator: create them, as the runbook's first up did
         output.notice("local rehearsal: creating the CloudWatch log groups (--create-log-groups)")
         create_log_groups = True
     steps: list[StepOutcome] = []
-    doctor_step, warnings, region = _doctor(ctx, cluster_config)
+    doctor_step, warnings, region = _doctor(ctx, pinned)
     steps.append(doctor_step)
     output.progress(f"[1/3] doctor: {doctor_step.detail}")
 
@@ -121,7 +130,7 @@ def deploy(
     )
     output.progress(f"[2/3] iam ensure-role {role.role_name}: {role_outcome}")
 
-    up = compose.up(ctx, cluster_config=cluster_config, yes=True, create_log_groups=create_log_groups, timeout=timeout)
+    up = compose.up(ctx, cluster_config=pinned, yes=True, create_log_groups=create_log_groups, timeout=timeout)
     if up.kept_running:
         up_step = StepOutcome("up", IN_PLACE, f"task definition {up.task_definition} unchanged; tasks kept running")
     elif up.replaced:
