@@ -293,8 +293,8 @@ def _up(
             f"{exc.message} (ecs-cli was stopped)",
             "tasks may still be starting: check with 'passecs ps'; raise the limit with --timeout SECONDS",
         ) from None
-    except Interrupted as exc:
-        raise Interrupted(exc.message, "tasks may still be starting: check with 'passecs ps'") from None
+    except Interrupted as exc:  # Ctrl-C, SIGTERM or SIGHUP: the same exit code, with the advice
+        raise type(exc)(exc.message, "tasks may still be starting: check with 'passecs ps'") from None
 
     if ctx.dry_run:
         return UpOutcome([], report.task_definition, [], dry_run=True)
