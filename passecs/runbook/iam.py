@@ -439,9 +439,20 @@ def ensure_role(
     try:
         role = awscli.parse_role(run(awscli.iam_get_role(role_name, region_name)), "aws iam get-role")
     except awscli.NoSuchEntity:
+
+        def made_meanwhile() -> Any:  # a lost answer of create-role: is the role there now?
+            try:
+                return run(awscli.iam_get_role(role_name, region_name))
+            except awscli.NoSuchEntity:
+                return None
+
         try:
             role = awscli.parse_role(
-                run(awscli.iam_create_role(role_name, prep.trust_policy.uri, region_name), mutates=True),
+                awscli.carry_out(
+                    f"creating role {role_name}",
+                    lambda: run(awscli.iam_create_role(role_name, prep.trust_policy.uri, region_name), mutates=True),
+                    made_meanwhile,
+                ),
                 "aws iam create-role",
             )
             created = True
@@ -462,8 +473,21 @@ def ensure_role(
     if any(policy.arn == TASK_EXECUTION_POLICY_ARN for policy in attached):
         steps.append(Step(ATTACH_POLICY_STEP, IN_PLACE))
     else:
+        def attached_meanwhile() -> Any:  # a lost answer of attach-role-policy: is it attached now?
+            policies = awscli.parse_attached_policies(
+                run(awscli.iam_list_attached_role_policies(role_name, region_name)),
+                "aws iam list-attached-role-policies",
+            )
+            return True if any(policy.arn == TASK_EXECUTION_POLICY_ARN for policy in policies) else None
+
         try:
-            run(awscli.iam_attach_role_policy(role_name, TASK_EXECUTION_POLICY_ARN, region_name), mutates=True)
+            awscli.carry_out(
+                f"attaching {TASK_EXECUTION_POLICY_ARN} to {role_name}",
+                lambda: run(
+                    awscli.iam_attach_role_policy(role_name, TASK_EXECUTION_POLICY_ARN, region_name), mutates=True
+                ),
+                attached_meanwhile,
+            )
         except awscli.NoSuchEntity as exc:
             raise _attach_failed(exc, role_name, ctx.env) from None
         steps.append(Step(ATTACH_POLICY_STEP, ATTACHED))

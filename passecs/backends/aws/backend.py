@@ -393,32 +393,6 @@ def create_log_groups(ctx: Context, target: Target, definition: Mapping[str, Any
                 raise
 
 
-def carry_out(what: str, attempt: Callable[[], Any], done: Callable[[], Any | None], say: Sink | None = None) -> Any:
-    """Run the mutating call ``attempt``; when its answer is lost (AmbiguousOutcome), ask ``done`` whether
-    it was carried out all the same (its answer, or None), and only when it was not, try once more.
-
-    Never a duplicate: a mutation is re-run only after AWS said it did not happen. When AWS cannot tell
-    (no answer twice), one clear error says so.
-    """
-    tell = say or output.warning
-    for round_ in (1, 2):
-        try:
-            return attempt()
-        except awscli.AmbiguousOutcome as exc:
-            tell(f"{what}: no answer from AWS ({exc.failure.message.splitlines()[0]}); checking whether it was done")
-            found = done()
-            if found is not None:
-                tell(f"{what}: it was done; going on")
-                return found
-            if round_ == 2:
-                raise CommandFailed(
-                    f"{what}: AWS did not answer, twice, and has not done it: {exc.message}",
-                    "nothing was duplicated; run the command again when AWS answers (it is safe to repeat)",
-                ) from None
-            tell(f"{what}: it was not done; trying once more")
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 def _same_revision(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return str(a.get("taskDefinitionArn", "")) == str(b.get("taskDefinitionArn", ""))
 
@@ -455,7 +429,7 @@ def stop_tasks(ctx: Context, target: Target, arns: Sequence[str], say: Sink | No
             found = _describe_tasks(ctx, target, [arn])
             return {"task": found[0]} if found and found[0].get("desiredStatus") == "STOPPED" else None
 
-        carry_out(
+        awscli.carry_out(
             f"stopping task {task_id(arn)}",
             lambda arn=arn: _call(  # type: ignore[misc]
                 ctx, target, "ecs", "stop-task", "--cluster", target.cluster, "--task", arn, mutates=True
@@ -479,7 +453,7 @@ def register_if_changed(ctx: Context, target: Target, definition: Mapping[str, A
             return None
         return {"taskDefinition": found}
 
-    data = carry_out(
+    data = awscli.carry_out(
         f"registering task definition {family}",
         lambda: _call(
             ctx, target, "ecs", "register-task-definition", "--cli-input-json", json.dumps(definition), mutates=True
@@ -568,7 +542,7 @@ def up(
         return {"tasks": [{"taskArn": a} for a in found], "failures": []} if found else None
 
     data = _dict(
-        carry_out(
+        awscli.carry_out(
             f"starting a task of {revision}",
             lambda: _call(ctx, target, "ecs", "run-task", *args, mutates=True),
             started_meanwhile,

@@ -512,6 +512,37 @@ def execute(
         raise error_for(failure, call, attempt)
 
 
+def carry_out(
+    what: str, attempt: Callable[[], Any], done: Callable[[], Any | None], say: Callable[[str], None] | None = None
+) -> Any:
+    """Run the mutating call ``attempt``; when its answer is lost (AmbiguousOutcome), ask ``done`` whether
+    it was carried out all the same (its answer, or None), and only when it was not, try once more.
+
+    Never a duplicate: a mutation is re-run only after AWS said it did not happen. When AWS cannot tell
+    (no answer twice), one clear error says so.
+    """
+    from passecs.core import output
+
+    tell = say or output.warning
+    for round_ in (1, 2):
+        try:
+            return attempt()
+        except AmbiguousOutcome as exc:
+            head = (exc.failure.message.splitlines() or ["no answer"])[0]
+            tell(f"{what}: no answer from AWS ({head}); checking whether it was done")
+            found = done()
+            if found is not None:
+                tell(f"{what}: it was done; going on")
+                return found
+            if round_ == 2:
+                raise CommandFailed(
+                    f"{what}: AWS did not answer, twice, and has not done it: {exc.message}",
+                    "nothing was duplicated; run the command again when AWS answers (it is safe to repeat)",
+                ) from None
+            tell(f"{what}: it was not done; trying once more")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def call_json(
     ctx: Context,
     call: AwsCall,
