@@ -107,11 +107,14 @@ def _hostile(kind: str, path: Path) -> None:
 KINDS = ("huge", "binary", "directory", "dev-zero", "fifo", "bomb")
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("name", ["docker-compose.yml", "ecs-params.yml", ".env", "execution-assume-role.json"])
+PROJECT_FILES = ("docker-compose.yml", "ecs-params.yml", ".env", "execution-assume-role.json")
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [(n, k) for n in PROJECT_FILES for k in KINDS if not (k == "bomb" and n == ".env")],  # .env is not YAML
+)
 def test_doctor_on_a_hostile_project_file_ends_quickly_with_exit_3(cli, files: Path, name: str, kind: str) -> None:  # type: ignore[no-untyped-def]
-    if name == ".env" and kind in ("bomb",):
-        pytest.skip("not YAML")
     _hostile(kind, files / name)
     started = time.monotonic()
     out = cli("-C", str(files), "doctor")
