@@ -280,3 +280,23 @@ def test_identity_through_proc_when_psutil_is_missing(monkeypatch: pytest.Monkey
     args = emulator._command_line(os.getpid())
     assert args is not None and any("python" in a or "pytest" in a for a in args)
     assert emulator._pid_is_emulator(os.getpid()) is False
+
+
+# ---------------------------------------------------------------------------------------------- one emulator
+
+
+def test_two_local_commands_at_once_start_one_emulator(home: Path, tmp_path: Path) -> None:
+    import json
+
+    env = dict(os.environ, PASSECS_STATE_DIR=str(tmp_path / "state"))
+    argv = [sys.executable, "-m", "passecs.cli", "local", "up", "--json"]
+    procs = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in "ab"]
+    try:
+        outs = [p.communicate(timeout=120) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], outs
+        states = [json.loads(out) for out, _ in outs]
+        assert states[0]["pid"] == states[1]["pid"] and states[0]["url"] == states[1]["url"]
+        assert sorted(s["already_running"] for s in states) == [False, True]
+    finally:
+        subprocess.run([sys.executable, "-m", "passecs.cli", "local", "down"], env=env, capture_output=True, timeout=60)
+    assert not emulator._alive(states[0]["pid"])

@@ -235,21 +235,28 @@ def start(
     timeout: float = 60.0,
 ) -> EmulatorState:
     """Start the emulator in the background (or return the running one) and record where it listens."""
+    return ensure_running(directory, step_seconds=step_seconds, timeout=timeout)[0]
 
+
+def ensure_running(
+    directory: Path | None = None, *, step_seconds: float | None = None, timeout: float = 60.0
+) -> tuple[EmulatorState, bool]:
+    """:func:`start`, and whether this call started it (False: it ran already, or another passecs that
+    held the start lock started it meanwhile)."""
     from passecs.core.locks import file_lock
     from passecs.core.state import ensure_dir
 
     directory = state_dir() if directory is None else directory
     current = status(directory)
     if current.running and current.state is not None:
-        return current.state
+        return current.state, False
     ensure_dir(directory)
     # one start at a time: a second passecs waits, then finds the emulator the first one started
     with file_lock(directory / START_LOCK, "starting the local AWS emulator", wait=timeout + 30):
         current = status(directory)
         if current.running and current.state is not None:
-            return current.state
-        return _start(directory, step_seconds=step_seconds, timeout=timeout)
+            return current.state, False
+        return _start(directory, step_seconds=step_seconds, timeout=timeout), True
 
 
 def _start(directory: Path, *, step_seconds: float | None, timeout: float) -> EmulatorState:
