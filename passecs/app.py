@@ -6,7 +6,12 @@ the user, whatever happens below.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +20,7 @@ import typer
 from passecs import __version__
 from passecs.core import output
 from passecs.core.context import Context, load_env_file
-from passecs.core.errors import ExitCode, Interrupted, InvalidInput, PassecsError, UsageError
+from passecs.core.errors import ExitCode, Interrupted, InvalidInput, PassecsError, Signalled, UsageError
 
 try:  # typer >= 0.24 vendors click
     from typer._click import exceptions as click_exceptions
@@ -100,7 +105,12 @@ def global_options(
     if local and ctx.invoked_subcommand != "local" and not _asks_for_help(ctx):
         from passecs.local import bootstrap as rehearsal
 
-        rehearsal.activate()
+        # --dry-run and plan change nothing anywhere: not even the emulator is started for them
+        previewing = dry_run or ctx.invoked_subcommand == "plan"
+        world = rehearsal.activate(dry_run=previewing)
+        if world is None and ctx.invoked_subcommand not in PREVIEW_COMMANDS:
+            output.notice("--dry-run: run 'passecs local up' first to see the commands against the emulator")
+            raise typer.Exit(0)
     ctx.obj = Context(
         project_dir=project,
         env_file=env_path,
@@ -133,6 +143,8 @@ def settings_files(project: Path, env_file: Path | None) -> tuple[Path, ...]:
 
 
 BACKENDS = ("ecs-cli", "aws")
+# commands that print the plan (deploy does with --dry-run) and need no emulator for it
+PREVIEW_COMMANDS = ("plan", "deploy")
 
 
 def _choose_backend(option: str | None, local: bool) -> tuple[str, bool]:
@@ -177,7 +189,47 @@ def _usage_fix(exc: click_exceptions.UsageError) -> str:
     return f"see '{path} --help'"
 
 
+REPORT_TO = (
+    "this is a bug in passecs: please report it to the passecs maintainers (the project's issue tracker) "
+    "with the command line and the output of the same command with -v (secrets are masked)"
+)
+# the signals passecs passes on to its children and turns into exit codes (128 + the signal's number)
+HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _raise_signalled(signum: int, frame: object) -> None:
+    raise Signalled(signum)
+
+
+@contextlib.contextmanager
+def _signals_handled() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`Signalled` in the main thread while passecs runs (the process
+    layer passes them on to the running child's group; ``run_app`` turns them into exit 143 / 129)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _raise_signalled) for signum in HANDLED_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _verbose(args: list[str]) -> bool:
+    return any(arg in ("-v", "--verbose") for arg in args)
+
+
 def run_app(args: list[str]) -> int:
+    try:
+        with _signals_handled():
+            return _run(args)
+    except Signalled as exc:  # a signal between two steps, or during the clean-up of the first one
+        output.error(exc.error(f"{signal.Signals(exc.signum).name}: stopped"))
+        return 128 + exc.signum
+
+
+def _run(args: list[str]) -> int:
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=args, prog_name="passecs", standalone_mode=False)
@@ -197,4 +249,28 @@ def run_app(args: list[str]) -> int:
         return int(exc.exit_code)
     except BrokenPipeError:  # e.g. `passecs logs | head`
         return int(ExitCode.OK)
+    except Signalled:
+        raise
+    except Exception as exc:  # the last resort: never a traceback (unless asked for with -v)
+        return _internal_error(exc, _verbose(args))
     return int(rv) if isinstance(rv, int) else int(ExitCode.OK)
+
+
+def _internal_error(exc: BaseException, verbose: bool) -> int:
+    from passecs.core.context import SECRET_VARIABLES
+    from passecs.core.runner import mask
+
+    secrets = [value for name in SECRET_VARIABLES if (value := os.environ.get(name, ""))]
+    if verbose:
+        import traceback
+
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        sys.stderr.write(mask(text, secrets))
+    message = mask(str(exc).splitlines()[0], secrets) if str(exc).strip() else ""
+    output.error(
+        PassecsError(
+            f"internal error: {type(exc).__name__}: {message}".rstrip(": "),
+            REPORT_TO if verbose else f"{REPORT_TO} (add -v to see where it happened)",
+        )
+    )
+    return int(ExitCode.FAILED)

@@ -356,22 +356,58 @@ def test_throttling_gives_up_after_a_bounded_number_of_attempts(tmp_path: Path) 
     assert info.value.fix is not None and "safe to repeat" in info.value.fix
 
 
-def test_dropped_connection_is_retried(tmp_path: Path) -> None:
+def test_a_mutating_call_whose_answer_was_lost_is_never_run_again(tmp_path: Path) -> None:
     dropped = (
         '\nConnection was closed before we received a valid response from endpoint URL: "https://iam.amazonaws.com/".\n'
     )
     runner = FakeRunner([(255, "", dropped), (0, "", "")])
     sleeps = Sleeps()
-    result = awscli.execute(
-        _context(runner, tmp_path),
-        awscli.iam_attach_role_policy("r", POLICY_ARN),
-        mutates=True,
-        program="aws",
-        retry=awscli.RetryPolicy(sleep=sleeps),
-    )
-    assert result.ok
-    assert len(runner.commands) == 2
-    assert sleeps.delays == [1.0]
+    with pytest.raises(awscli.AmbiguousOutcome) as info:
+        awscli.execute(
+            _context(runner, tmp_path),
+            awscli.iam_attach_role_policy("r", POLICY_ARN),
+            mutates=True,
+            program="aws",
+            retry=awscli.RetryPolicy(delays=(1.0, 2.0), sleep=sleeps),
+        )
+    assert len(runner.commands) == 1  # never a second run: it may have been carried out
+    assert sleeps.delays == []
+    assert "may or may not have been carried out" in info.value.message
+    assert info.value.code == ExitCode.FAILED
+
+
+@pytest.mark.parametrize(
+    ("stderr", "ambiguous"),
+    [
+        ('\nRead timeout on endpoint URL: "http://127.0.0.1:5000/"\n', True),
+        ("\nConnection was closed before we received a valid response from endpoint URL\n", True),
+        ("An error occurred (ServerException) when calling the RunTask operation: Service error", True),
+        ("An error occurred (ServiceUnavailable) when calling the RunTask operation: unavailable", True),
+        ('\nCould not connect to the endpoint URL: "http://127.0.0.1:9/"\n', False),  # never reached AWS
+        ("An error occurred (Throttling) when calling the RunTask operation: Rate exceeded", False),  # refused
+        ("An error occurred (ClientException) when calling the RunTask operation: bad", False),
+    ],
+)
+def test_ambiguous_failures_are_told_apart(stderr: str, ambiguous: bool) -> None:
+    assert awscli.is_ambiguous(awscli.classify(255, stderr)) is ambiguous
+
+
+def test_reads_are_retried_by_the_aws_cli_itself_not_by_new_runs(tmp_path: Path) -> None:
+    runner = FakeRunner([(255, "", THROTTLED), (0, "{}", "")])
+    with pytest.raises(awscli.Unreachable, match="after the aws CLI's own retries"):
+        awscli.execute(_context(runner, tmp_path), awscli.iam_get_role("r"), program="aws")
+    assert len(runner.commands) == 1
+    assert runner.commands[0].env["AWS_RETRY_MODE"] == "standard"
+    assert int(runner.commands[0].env["AWS_MAX_ATTEMPTS"]) >= 3
+
+
+def test_the_operators_own_retry_settings_win(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "9")
+    runner = FakeRunner([(0, "{}", "")])
+    awscli.execute(_context(runner, tmp_path), awscli.iam_get_role("r"), program="aws")
+    env = runner.commands[0].child_env()
+    assert (env["AWS_RETRY_MODE"], env["AWS_MAX_ATTEMPTS"]) == ("adaptive", "9")
 
 
 def test_access_denied_is_not_retried(tmp_path: Path) -> None:

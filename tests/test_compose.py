@@ -118,8 +118,10 @@ def test_up_on_the_default_configuration_shows_progress_checks_and_prints_endpoi
     # one ps before (tasks already running?), the up, one ps after (all RUNNING?)
     assert subcommands() == ["ps", "up", "ps"]
     ps_before, up, _ = calls()
-    assert up["argv"] == [*COMPOSE_PREFIX, "up"]
-    assert ps_before["argv"] == [*COMPOSE_PREFIX, "ps", "--desired-status", "RUNNING"]
+    # the default configuration is resolved once (the guard's answer is about it) and named to every step
+    pinned = ["--cluster-config", "passdev"]
+    assert up["argv"] == [*COMPOSE_PREFIX, "up", *pinned]
+    assert ps_before["argv"] == [*COMPOSE_PREFIX, "ps", *pinned, "--desired-status", "RUNNING"]
     assert Path(up["cwd"]).resolve() == env.resolve()
 
 
@@ -425,8 +427,8 @@ def test_down_stops_the_project_and_confirms_nothing_is_left(cli, env: Path) -> 
         "(the default)\n"
     )
     assert "STOPPING" in out.stderr
-    assert calls()[-2]["argv"] == [*COMPOSE_PREFIX, "down"]
-    assert calls()[-1]["argv"] == [*COMPOSE_PREFIX, "ps"]  # stopped and stopping tasks as well
+    assert calls()[-2]["argv"] == [*COMPOSE_PREFIX, "down", "--cluster-config", "passdev"]
+    assert calls()[-1]["argv"] == [*COMPOSE_PREFIX, "ps", "--cluster-config", "passdev"]  # stopped ones as well
     assert json.loads(run(cli, env, "ps", "--json").stdout) == []
 
 

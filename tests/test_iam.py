@@ -333,7 +333,8 @@ def test_throttled_get_role_is_retried(fake_aws: str, project: Path) -> None:
         ]
     )
     sleeps = Sleeps()
-    report = iam.ensure_role(Context(project_dir=project, runner=runner), retry=awscli.RetryPolicy(sleep=sleeps))
+    retry = awscli.RetryPolicy(delays=(1.0,), sleep=sleeps)  # a read may be run again when asked for
+    report = iam.ensure_role(Context(project_dir=project, runner=runner), retry=retry)
     assert _operations(runner) == ["get-role", "get-role", "list-attached-role-policies"]
     assert sleeps.delays == [1.0]
     assert not report.changed
@@ -360,3 +361,21 @@ def test_ensure_role_in_dry_run_prints_the_plan_and_calls_nothing(
     assert runner.commands == []
     assert [s.outcome for s in report.steps] == ["dry run", "dry run"]
     assert capsys.readouterr().out.splitlines() == iam.plan(ctx, region="eu-west-1").lines()
+
+
+def test_a_lost_create_role_answer_is_looked_up_not_repeated(fake_aws: str, project: Path) -> None:
+    lost = '\nRead timeout on endpoint URL: "https://iam.amazonaws.com/"\n'
+    runner = FakeRunner(
+        [
+            (254, "", recording("27-iam-attach-missing-role")["err"].replace("AttachRolePolicy", "GetRole")),
+            (255, "", lost),  # create-role was carried out, its answer lost
+            (0, GET_ROLE["out"], ""),  # the look-up finds the role
+            (255, "", lost),  # attach-role-policy: carried out, answer lost
+            (0, recording("29-iam-list-attached-role-policies")["out"], ""),  # the look-up finds it attached
+        ]
+    )
+    report = iam.ensure_role(Context(project_dir=project, runner=runner), retry=NO_RETRY_WAIT)
+    assert _operations(runner) == [
+        "get-role", "create-role", "get-role", "attach-role-policy", "list-attached-role-policies"
+    ]  # fmt: skip
+    assert report.changed

@@ -60,6 +60,10 @@ class Backend(Protocol):
         """The stopped ones of these tasks, with AWS's reasons and each container's last ``lines`` log lines."""
         ...
 
+    def stop_tasks(self, target: ComposeTarget, task_ids: Sequence[str]) -> None:
+        """Stop these tasks of the project (ids or ARNs) without waiting: up's convergence."""
+        ...
+
     def logs(
         self,
         target: ComposeTarget,

@@ -156,10 +156,13 @@ CREDENTIALS_FIX = (
 def _ini_sections(path: Path) -> dict[str, dict[str, str]]:
     import configparser
 
+    from passecs.core.errors import InvalidInput
+    from passecs.files.reading import read_text
+
     parser = configparser.RawConfigParser(strict=False)
     try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError):
+        parser.read_string(read_text(path, "AWS file"), str(path))
+    except (configparser.Error, UnicodeDecodeError, OSError, InvalidInput):
         return {}
     return {section: dict(parser.items(section)) for section in parser.sections()}
 
@@ -167,9 +170,13 @@ def _ini_sections(path: Path) -> dict[str, dict[str, str]]:
 def _ecs_profiles(ecs_dir: Path) -> tuple[str | None, dict[str, dict[str, Any]]]:
     import yaml
 
+    from passecs.core.errors import InvalidInput
+    from passecs.files.reading import read_text, safe_load_yaml
+
+    path = ecs_dir / "credentials"
     try:
-        data = yaml.safe_load((ecs_dir / "credentials").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = safe_load_yaml(read_text(path, "~/.ecs/credentials"), path)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, InvalidInput):
         return None, {}
     if not isinstance(data, dict):
         return None, {}

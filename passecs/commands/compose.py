@@ -134,13 +134,19 @@ def down(
     ctx: typer.Context,
     cluster_config: ClusterConfigOption = None,
     yes: YesOption = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", metavar="SECONDS", help="Stop waiting and fail (exit 6) after this long.")
+    ] = 600.0,
     files: FilesOption = None,
 ) -> None:
     """Stop the project's containers on ECS and check that none is left."""
     from passecs.core import output
+    from passecs.core.errors import UsageError
     from passecs.runbook import compose
 
-    outcome = compose.down(context(ctx), cluster_config=cluster_config, files=files, yes=yes)
+    if timeout <= 0:
+        raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds", "e.g. --timeout 600")
+    outcome = compose.down(context(ctx), cluster_config=cluster_config, files=files, yes=yes, timeout=timeout)
     if outcome.summary():
         output.result(outcome.summary())
 

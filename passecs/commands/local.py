@@ -23,16 +23,15 @@ def up(json_output: JsonOption = False) -> None:
     from passecs.local import emulator
 
     directory = emulator.state_dir()
-    was = emulator.status(directory)
-    state = emulator.start(directory)
-    if not was.running:
+    state, started = emulator.ensure_running(directory)
+    if started:
         from passecs.local import bootstrap as local
 
         local.forget(directory)  # a new emulator holds nothing yet
     if json_output:
-        output.print_json({"running": True, "already_running": was.running, **state.to_json()})
+        output.print_json({"running": True, "already_running": not started, **state.to_json()})
         return
-    verb = "already running" if was.running else "started"
+    verb = "started" if started else "already running"
     output.result(f"local AWS emulator {verb} at {state.url} (pid {state.pid})")
     output.progress("next: passecs --local deploy --yes   (and 'passecs local down' when done)")
 

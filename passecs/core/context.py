@@ -25,10 +25,14 @@ Runner = Callable[..., Result]
 
 def load_env_file(path: Path) -> None:
     """Load ``path`` (dotenv syntax) into the process environment, never overriding what is set."""
+    import io
+
     from dotenv import dotenv_values
 
+    from passecs.core.fsutil import read_text
+
     try:
-        values = dotenv_values(path)
+        values = dotenv_values(stream=io.StringIO(read_text(path, "--env-file")))
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path}: cannot be read: {exc}", "check the file given to --env-file") from None
     for key, value in values.items():

@@ -18,7 +18,9 @@ class ExitCode(enum.IntEnum):
     REFUSED = 5  # confirmation was needed and not given
     TIMED_OUT = 6
     DIFFERS = 7  # a result, not an error: `passecs diff` found differences
-    INTERRUPTED = 130
+    HANGUP = 129  # SIGHUP (the terminal went away)
+    INTERRUPTED = 130  # Ctrl-C (SIGINT)
+    TERMINATED = 143  # SIGTERM (a cancelled CI job, a stopped service)
 
 
 class PassecsError(Exception):
@@ -60,6 +62,39 @@ class TimedOut(PassecsError):
 
 class Interrupted(PassecsError):
     code = ExitCode.INTERRUPTED
+
+
+class Terminated(Interrupted):
+    """SIGTERM reached passecs: its children were stopped too (exit 143)."""
+
+    code = ExitCode.TERMINATED
+
+
+class HungUp(Interrupted):
+    """SIGHUP reached passecs: its children were stopped too (exit 129)."""
+
+    code = ExitCode.HANGUP
+
+
+class Signalled(BaseException):
+    """SIGTERM or SIGHUP arrived (raised by the handler :func:`passecs.app.run_app` installs).
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the way swallows it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    def error(self, message: str, fix: str | None = None) -> Interrupted:
+        """The exit-code-carrying error for this signal."""
+        import signal
+
+        if self.signum == signal.SIGHUP:
+            return HungUp(message, fix)
+        if self.signum == signal.SIGTERM:
+            return Terminated(message, fix)
+        return Interrupted(message, fix)
 
 
 class ParseError(CommandFailed):

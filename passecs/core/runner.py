@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from passecs.core.errors import Interrupted, TimedOut, ToolNotFound
+from passecs.core.errors import Interrupted, Signalled, TimedOut, ToolNotFound
 from passecs.core.masking import MASK as MASK  # noqa: PLC0414 - re-exported
 from passecs.core.masking import mask as mask  # noqa: PLC0414 - re-exported (the one masking function)
 
@@ -175,6 +175,9 @@ def run(
         except KeyboardInterrupt:
             _interrupt_group(proc.process)
             raise Interrupted(f"interrupted: {command.display()}") from None
+        except Signalled as exc:  # SIGTERM / SIGHUP: passed on to the child's group, as Ctrl-C is
+            _interrupt_group(proc.process, exc.signum)
+            raise exc.error(f"{signal.Signals(exc.signum).name}: stopped {command.display()}") from None
         finally:
             if timer is not None:
                 timer.cancel()
@@ -205,19 +208,29 @@ def _kill_group(process: object) -> None:
         process.kill_group()  # type: ignore[attr-defined]
 
 
-def _interrupt_group(process: object) -> None:
-    """Ask the child group to stop (SIGINT), then make sure it has (SIGKILL after 3 s)."""
+GRACE_SECONDS = 3.0  # how long a signalled child group gets to stop before SIGKILL
+
+
+def _interrupt_group(process: object, signum: int = signal.SIGINT) -> None:
+    """Pass ``signum`` (SIGINT, SIGTERM, SIGHUP) to the child's whole group, wait up to
+    :data:`GRACE_SECONDS` for the child to end, then SIGKILL whatever of the group is left.
+
+    The group is killed on every path (also when a second signal cuts the wait short), so nothing
+    passecs started outlives it.
+    """
     try:
-        process.signal_group(signal.SIGINT)  # type: ignore[attr-defined]
+        process.signal_group(signum)  # type: ignore[attr-defined]
     except (ProcessLookupError, PermissionError):
         return
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline:
-        alive, _ = process.is_alive()  # type: ignore[attr-defined]
-        if not alive:
-            return
-        time.sleep(0.05)
-    _kill_group(process)
+    try:
+        deadline = time.monotonic() + GRACE_SECONDS
+        while time.monotonic() < deadline:
+            alive, _ = process.is_alive()  # type: ignore[attr-defined]
+            if not alive:
+                break
+            time.sleep(0.05)
+    finally:
+        _kill_group(process)  # the child may be gone while its children (same group) still run
 
 
 def spawn_detached(command: Command, log_path: str | os.PathLike[str]) -> int:

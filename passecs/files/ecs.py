@@ -20,6 +20,8 @@ from typing import Any
 from passecs.core.errors import InvalidInput
 from passecs.core.findings import Finding as Finding  # noqa: PLC0414 - re-exported
 from passecs.core.findings import Severity
+from passecs.core.fsutil import atomic_write
+from passecs.files.reading import YamlTooComplex, expanded_size, read_bytes, read_text
 
 CONFIG_FILE = "config"
 CREDENTIALS_FILE = "credentials"
@@ -149,10 +151,14 @@ class _Document:
     duplicates: list[tuple[tuple[str, ...], int, int]]  # (path, line, first line)
 
 
-def _loader_class() -> Any:
+def _loader_class(size: int = 0) -> Any:
     import yaml
 
-    class DuplicateKeyLoader(yaml.SafeLoader):
+    from passecs.files.reading import yaml_loader_base
+
+    base: Any = yaml_loader_base(size)
+
+    class DuplicateKeyLoader(base):  # type: ignore[misc]
         """A safe loader that also reports keys given twice in one mapping (PyYAML keeps the last)."""
 
         node_paths: dict[int, tuple[str, ...]]
@@ -210,12 +216,13 @@ def _load(text: str) -> _Document:
 
     loader: Any = None
     try:
-        loader = _loader_class()(text)  # the reader already rejects control characters here
+        loader = _loader_class(len(text))(text)  # the reader already rejects control characters here
         loader.duplicates = []
         loader.node_paths = {}
         node = loader.get_single_node()
         if node is None:
             return _Document(None, {}, [])
+        expanded_size(node)  # aliases, recursion and depth bounded before anything walks the document
         lines, paths = _walk(node)
         loader.node_paths = paths
         data = loader.construct_document(node)
@@ -232,6 +239,8 @@ def _load(text: str) -> _Document:
         raise _SyntaxProblem(None, None, "contains a character YAML does not allow (binary or control data)") from None
     except yaml.YAMLError as exc:
         raise _SyntaxProblem(None, None, type(exc).__name__) from None
+    except YamlTooComplex as exc:
+        raise _SyntaxProblem(None, None, f"refused: {exc}") from None
     except RecursionError:
         raise _SyntaxProblem(None, None, "nested too deeply") from None
     # e.g. a timestamp like 2020-02-30 (ValueError): still a finding, never a traceback
@@ -278,10 +287,12 @@ def _text(value: Any) -> str | None:
 
 
 def _read_document(path: Path, what: str) -> dict[str, Any] | None:
-    if not path.is_file():
+    if not path.exists():
         return None
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, f"~/.ecs/{what}" if path.name == what else what)
+    except FileNotFoundError:
+        return None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path}: cannot be read ({type(exc).__name__})", "check the file's permissions") from None
     if _looks_ini(text):
@@ -681,8 +692,12 @@ def validate_ecs_dir(ecs_dir: Path, home: Path | None = None) -> list[Finding]:
             findings.append(Finding(shown, "warn", "does not exist", f"run '{command}'", file=shown))
             continue
         try:
-            raw = path.read_bytes()
+            raw = read_bytes(path, name)
             mode = path.stat().st_mode
+        except InvalidInput as exc:
+            reason = exc.message.replace(f"{name} {path}: ", "")
+            findings.append(Finding(shown, "fail", reason, exc.fix or "", file=shown))
+            continue
         except OSError as exc:
             findings.append(
                 Finding(
@@ -743,7 +758,7 @@ def backup(path: Path, *, keep: int = BACKUPS_KEPT, now: datetime | None = None)
     if not path.is_file():
         return None
     stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    data = path.read_bytes()
+    data = read_bytes(path, "file to back up")
     target = path.with_name(f"{path.name}.bak.{stamp}")
     counter = 0
     while True:
@@ -753,8 +768,12 @@ def backup(path: Path, *, keep: int = BACKUPS_KEPT, now: datetime | None = None)
         except FileExistsError:
             counter += 1
             target = path.with_name(f"{path.name}.bak.{stamp}-{counter}")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+    os.close(fd)  # the name is ours (O_EXCL): fill it atomically, so no half backup is ever left
+    try:
+        atomic_write(target, data, mode=0o600)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
     for old in backups(path)[:-keep] if keep > 0 else []:
         old.unlink(missing_ok=True)
     return target

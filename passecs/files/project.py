@@ -33,6 +33,7 @@ from passecs.files.compose import (
 from passecs.files.compose import LogConfig as LogConfig  # noqa: PLC0414 - re-exported
 from passecs.files.defaults import DEFAULT_COMPOSE_FILES as DEFAULT_COMPOSE_FILES  # noqa: PLC0414 - re-exported
 from passecs.files.defaults import ECS_PARAMS_FILE as ECS_PARAMS_FILE  # noqa: PLC0414 - re-exported
+from passecs.files.reading import MAX_BYTES, read_text, safe_load_yaml
 from passecs.files.syntax import Interpolation
 from passecs.files.syntax import expand_env as expand_env  # noqa: PLC0414 - re-exported
 from passecs.files.syntax import role_name_of as role_name_of  # noqa: PLC0414 - re-exported
@@ -57,7 +58,7 @@ def load_yaml_text(text: str, path: Path) -> Any:
     import yaml  # lazy: command modules import this module and `passecs --help` must stay fast
 
     try:
-        return yaml.safe_load(text)
+        return safe_load_yaml(text, path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -391,6 +392,11 @@ def read_compose_file(path: Path) -> ComposeFile:
 def read_ecs_params(path: Path, env: Mapping[str, str]) -> EcsParams:
     text = read_text_file(path, f"Error reading file '{path}': no such file", "give an existing --ecs-params file")
     expanded, _ = expand_env(text, env)
+    if len(expanded) > MAX_BYTES:  # interpolation bounded: the expanded text is held to the file limit
+        raise InvalidInput(
+            f"{path}: too large once its $VARIABLES are expanded ({len(expanded)} characters)",
+            "check the variables the file references: their values are meant to be short ids",
+        )
     # ecs-cli expands comments too, harmlessly: only references outside comment lines count as unset
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     _, unset = expand_env(code, env)
@@ -403,9 +409,10 @@ def read_ecs_params(path: Path, env: Mapping[str, str]) -> EcsParams:
 
 
 def read_text_file(path: Path, missing: str | None = None, fix: str = "") -> str:
-    """The one reader of the project's files: UTF-8 text; errors name the file (InvalidInput)."""
+    """The one reader of the project's files: a regular UTF-8 file of at most 1 MiB (the bounded reader of
+    :mod:`passecs.files.reading`); errors name the file (InvalidInput)."""
     try:
-        return path.read_text(encoding="utf-8")
+        return read_text(path, "file")
     except FileNotFoundError:
         raise InvalidInput(
             missing or f"{path}: no such file", fix or "run passecs in the folder with the compose files (-C DIR)"

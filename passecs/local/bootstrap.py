@@ -25,6 +25,8 @@ from passecs.backends.aws.backend import _dict as as_dict
 from passecs.backends.aws.backend import _list as as_list
 from passecs.core import output
 from passecs.core.context import Context
+from passecs.core.fsutil import atomic_write
+from passecs.core.state import ensure_dir
 
 BOOTSTRAP_FILE = "bootstrap.json"
 # The runbook's two cluster configurations: development (the default) and production.
@@ -58,10 +60,13 @@ def ecs_config_text(region: str) -> str:
 
 
 def _read_world(directory: Path) -> LocalWorld | None:
+    from passecs.core.errors import InvalidInput
+    from passecs.core.fsutil import read_text
+
     try:
-        data = json.loads((directory / BOOTSTRAP_FILE).read_text(encoding="utf-8"))
+        data = json.loads(read_text(directory / BOOTSTRAP_FILE, "local bootstrap file", limit=64 * 1024))
         return LocalWorld(str(data["url"]), int(data["pid"]), str(data["subnet"]), str(data["security_group"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, InvalidInput):
         return None
 
 
@@ -77,40 +82,66 @@ def _bootstrap(url: str, pid: int, directory: Path, home: Path, region: str) -> 
     for name in CLUSTERS:
         ensure_cluster(ctx, Target(name, region))
     network = ensure_network(ctx, Target(DEFAULT_CLUSTER, region), NETWORK_NAME, DEMO_PORTS)
-    ecs = home / ".ecs"
-    ecs.mkdir(mode=0o700, exist_ok=True)
+    ecs = ensure_dir(home / ".ecs", "the local rehearsal's ~/.ecs")
     config = ecs / "config"
     if not config.exists():
-        config.write_text(ecs_config_text(region), encoding="utf-8")
-        config.chmod(0o600)
+        atomic_write(config, ecs_config_text(region), mode=0o600)
     world = LocalWorld(url, pid, network.subnets[0], network.security_groups[0])
-    (directory / BOOTSTRAP_FILE).write_text(json.dumps(world.__dict__), encoding="utf-8")
+    atomic_write(directory / BOOTSTRAP_FILE, json.dumps(world.__dict__))
     return world
 
 
-def activate(environ: MutableMapping[str, str] | None = None) -> LocalWorld:
-    """Point this process at the local emulator (starting it if needed) and make sure the world exists."""
+def activate(environ: MutableMapping[str, str] | None = None, *, dry_run: bool = False) -> LocalWorld | None:
+    """Point this process at the local emulator (starting it if needed) and make sure the world exists.
+
+    With ``dry_run`` (``--dry-run``, ``plan``) nothing is started or created: when the emulator and its
+    world are not there yet, passecs says what it would start and create, points this process at the
+    (still empty) private home, and returns None.
+    """
+    from passecs.core.locks import file_lock
     from passecs.local import emulator
 
     environ = os.environ if environ is None else environ
     directory = emulator.state_dir(environ)
-    current = emulator.status(directory)
-    if current.running and current.state is not None:
-        state = current.state
-    else:
-        state = emulator.start(directory)
-        forget(directory)
-        output.notice(f"started the local AWS emulator at {state.url} (stop it with 'passecs local down')")
-    for name in emulator.CLEARED_VARIABLES:
-        environ.pop(name, None)
-    environ.update(emulator.local_environment(state, directory))
-    home = Path(environ["HOME"])
-    world = _read_world(directory)
-    if world is None or not world.matches(state.url, state.pid):
-        world = _bootstrap(state.url, state.pid, directory, home, environ["AWS_DEFAULT_REGION"])
+    if not _ready(directory) and dry_run:
+        output.notice(
+            f"--dry-run: the local AWS emulator is not ready; passecs would start it (state in {directory}) and "
+            f"create the clusters {' and '.join(CLUSTERS)}, a VPC, subnet and security group ({NETWORK_NAME}) in it"
+        )
+        for name in emulator.CLEARED_VARIABLES:
+            environ.pop(name, None)
+        environ["HOME"] = str(directory / emulator.HOME_DIR)  # not created: nothing changes
+        return None
+    # one preparation at a time: two --local commands at once start one emulator and one world
+    with file_lock(directory / emulator.START_LOCK, "preparing the local rehearsal", wait=120.0):
+        current = emulator.status(directory)
+        if current.running and current.state is not None:
+            state = current.state
+        else:
+            state = emulator.start(directory)
+            forget(directory)
+            output.notice(f"started the local AWS emulator at {state.url} (stop it with 'passecs local down')")
+        for name in emulator.CLEARED_VARIABLES:
+            environ.pop(name, None)
+        environ.update(emulator.local_environment(state, directory))
+        home = Path(environ["HOME"])
+        world = _read_world(directory)
+        if world is None or not world.matches(state.url, state.pid):
+            world = _bootstrap(state.url, state.pid, directory, home, environ["AWS_DEFAULT_REGION"])
     environ[SUBNET_VARIABLE] = world.subnet
     environ[SECURITY_GROUP_VARIABLE] = world.security_group
     return world
+
+
+def _ready(directory: Path) -> bool:
+    """The emulator runs and the runbook's world was created in it (so a command changes nothing)."""
+    from passecs.local import emulator
+
+    current = emulator.status(directory)
+    if not current.running or current.state is None:
+        return False
+    world = _read_world(directory)
+    return world is not None and world.matches(current.state.url, current.state.pid)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from typing import Any
 from passecs.core.errors import CommandFailed, InvalidInput, TimedOut
 
 STATE_FILE = "emulator.json"
+START_LOCK = "emulator.lock"
 LOG_FILE = "emulator.log"
 HOME_DIR = "home"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -87,20 +88,16 @@ class EmulatorStatus:
 
 
 def state_dir(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    if env.get("PASSECS_STATE_DIR"):
-        return Path(env["PASSECS_STATE_DIR"])
-    if env.get("XDG_STATE_HOME"):
-        return Path(env["XDG_STATE_HOME"]) / "passecs"
-    home = env.get("HOME") or str(Path.home())
-    return Path(home) / ".local" / "state" / "passecs"
+    from passecs.core.state import state_dir as passecs_state_dir
+
+    return passecs_state_dir(env)
 
 
 def private_home(directory: Path) -> Path:
     """The HOME used for --local (its ``.ecs`` is the rehearsal's own), created on first use."""
-    home = directory / HOME_DIR
-    home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return home
+    from passecs.core.state import ensure_dir
+
+    return ensure_dir(directory / HOME_DIR, "the local rehearsal's private home in passecs's state folder")
 
 
 def local_environment(state: EmulatorState, directory: Path, region: str = LOCAL_REGION) -> dict[str, str]:
@@ -130,9 +127,11 @@ CLEARED_VARIABLES = _CLEARED
 
 
 def read_state(directory: Path) -> EmulatorState | None:
+    from passecs.core.fsutil import read_text
+
     path = directory / STATE_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path, "emulator state file", limit=64 * 1024))
         return EmulatorState(
             pid=int(data["pid"]),
             host=str(data["host"]),
@@ -143,29 +142,60 @@ def read_state(directory: Path) -> EmulatorState | None:
         )
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, InvalidInput):
         return None  # a damaged state file is treated as "not running"; start() rewrites it
 
 
 def _pid_is_emulator(pid: int) -> bool:
+    """True only when ``pid`` is, verifiably, a live ``passecs.local.emulator`` process: its command line
+    is read through psutil when installed, else /proc; when neither can tell, it is not signalled."""
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return False  # someone else's process: never ours
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.exists():
-        try:
-            args = cmdline.read_bytes().split(b"\0")
-        except OSError:
-            return False
-        if not any(a == b"passecs.local.emulator" for a in args):
-            return False  # the pid was reused by another program
+    args = _command_line(pid)
+    if args is None or not any(a == "passecs.local.emulator" for a in args):
+        return False  # the pid was reused by another program, or its identity cannot be checked
     return not _is_zombie(pid)
 
 
+def _command_line(pid: int) -> list[str] | None:
+    """The argv of process ``pid``; None when it cannot be known on this system."""
+    try:
+        import psutil
+    except ImportError:
+        psutil = None
+    if psutil is not None:
+        try:
+            return [str(a) for a in psutil.Process(pid).cmdline()]
+        except psutil.NoSuchProcess:
+            return []
+        except (psutil.Error, OSError):
+            return None
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    try:
+        raw = cmdline.read_bytes()
+    except FileNotFoundError:
+        return None if not Path("/proc/self/cmdline").exists() else []
+    except OSError:
+        return None
+    return [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
+
+
 def _is_zombie(pid: int) -> bool:
+    try:
+        import psutil
+    except ImportError:
+        psutil = None
+    if psutil is not None:
+        try:
+            return bool(psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
+        except (psutil.Error, OSError):
+            return False
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
@@ -205,13 +235,33 @@ def start(
     timeout: float = 60.0,
 ) -> EmulatorState:
     """Start the emulator in the background (or return the running one) and record where it listens."""
-    from passecs.core.runner import Command, spawn_detached
+    return ensure_running(directory, step_seconds=step_seconds, timeout=timeout)[0]
+
+
+def ensure_running(
+    directory: Path | None = None, *, step_seconds: float | None = None, timeout: float = 60.0
+) -> tuple[EmulatorState, bool]:
+    """:func:`start`, and whether this call started it (False: it ran already, or another passecs that
+    held the start lock started it meanwhile)."""
+    from passecs.core.locks import file_lock
+    from passecs.core.state import ensure_dir
 
     directory = state_dir() if directory is None else directory
     current = status(directory)
     if current.running and current.state is not None:
-        return current.state
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return current.state, False
+    ensure_dir(directory)
+    # one start at a time: a second passecs waits, then finds the emulator the first one started
+    with file_lock(directory / START_LOCK, "starting the local AWS emulator", wait=timeout + 30):
+        current = status(directory)
+        if current.running and current.state is not None:
+            return current.state, False
+        return _start(directory, step_seconds=step_seconds, timeout=timeout), True
+
+
+def _start(directory: Path, *, step_seconds: float | None, timeout: float) -> EmulatorState:
+    from passecs.core.runner import Command, spawn_detached
+
     private_home(directory)
     log = directory / LOG_FILE
     ready = directory / "emulator.ready.json"
@@ -220,12 +270,21 @@ def start(
     log.write_bytes(b"")
     command = Command(server_command(ready, step_seconds=step_seconds), cwd=str(directory))
     pid = spawn_detached(command, log)
+    try:
+        return _await_ready(directory, pid, ready, log, timeout)
+    except BaseException:  # a failed, interrupted or terminated start leaves no emulator behind
+        _terminate(pid, 3.0)
+        raise
 
+
+def _await_ready(directory: Path, pid: int, ready: Path, log: Path, timeout: float) -> EmulatorState:
     deadline = time.monotonic() + timeout
+    from passecs.core.fsutil import read_text
+
     while time.monotonic() < deadline:
         if ready.exists():
-            with contextlib.suppress(ValueError, OSError):
-                data = json.loads(ready.read_text(encoding="utf-8"))
+            with contextlib.suppress(ValueError, OSError, KeyError, TypeError, InvalidInput):
+                data = json.loads(read_text(ready, "emulator ready file", limit=64 * 1024))
                 state = EmulatorState(
                     pid=pid,
                     host=str(data["host"]),
@@ -244,7 +303,6 @@ def start(
                 detail=_tail(log),
             )
         time.sleep(0.05)
-    _terminate(pid)
     raise TimedOut(f"the local AWS emulator did not start within {timeout:g} s", f"see {log}", detail=_tail(log))
 
 
@@ -261,9 +319,9 @@ def stop(directory: Path | None = None, timeout: float = 10.0) -> bool:
 
 
 def _write_state(directory: Path, state: EmulatorState) -> None:
-    tmp = directory / (STATE_FILE + ".tmp")
-    tmp.write_text(json.dumps(state.to_json(), indent=2) + "\n", encoding="utf-8")
-    tmp.replace(directory / STATE_FILE)
+    from passecs.core.fsutil import atomic_write
+
+    atomic_write(directory / STATE_FILE, json.dumps(state.to_json(), indent=2) + "\n")
 
 
 def _alive(pid: int) -> bool:
@@ -338,9 +396,9 @@ def serve(
     signal.signal(signal.SIGINT, _shutdown)
     if ready_file is not None:
         info = {"pid": os.getpid(), "host": host, "port": actual_port, "url": url, "adjustments": applied}
-        tmp = ready_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(info), encoding="utf-8")
-        tmp.replace(ready_file)
+        from passecs.core.fsutil import atomic_write
+
+        atomic_write(ready_file, json.dumps(info))
     print(f"passecs local emulator (moto) on {url}; adjustments: {', '.join(applied)}", flush=True)
     try:
         server.serve_forever()

@@ -9,11 +9,12 @@ logs to show. :class:`EcsCliBackend` runs ``ecs-cli`` and turns its output into 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,7 @@ def resolve_target(
         path = Path(name) if Path(name).is_absolute() else ctx.project_dir / name
         if not path.is_file():
             raise InvalidInput(
-                f"compose file {path}: no such file",
+                f"compose file {path}: " + ("not a regular file" if path.exists() else "no such file"),
                 "run passecs in the folder with the compose files (-C DIR), or name them with -f/--file",
             )
     ecs_params = ECS_PARAMS_FILE if (ctx.project_dir / ECS_PARAMS_FILE).is_file() else None
@@ -92,6 +93,36 @@ def guard_container_secrets(
     if error is not None:
         raise error
     return ctx.with_secrets(secrets.secrets_of(sources))
+
+
+def pin_target(
+    ctx: Context, target: ecscli.ComposeTarget, *, action: str, yes: bool
+) -> tuple[ecscli.ComposeTarget, str | None]:
+    """Resolve the cluster configuration ONCE for a command: the production guard asks about it, and the
+    target then names it explicitly (``--cluster-config``), so no later step re-reads a default that may
+    have changed meanwhile. Returns the pinned target and the configuration's name."""
+    name = guard.confirm(ctx, action=action, cluster_config=target.cluster_config, yes=yes)
+    if name and not target.cluster_config:
+        target = replace(target, cluster_config=name)
+    return target, name
+
+
+@contextlib.contextmanager
+def one_at_a_time(ctx: Context, project_name: str, cluster_config: str | None, action: str) -> Iterator[None]:
+    """The lock of mutating commands on this project and cluster configuration (none for --dry-run)."""
+    if ctx.dry_run:
+        yield
+        return
+    from passecs.core import locks
+
+    where = cluster_config or "(the default)"
+    path = locks.deploy_lock_path(project_name, cluster_config, ctx.ecs_dir)
+    with locks.file_lock(
+        path,
+        f"{action} of project '{project_name}' on cluster configuration '{where}'",
+        fix="wait for the other passecs to finish (or stop it), then run the command again",
+    ):
+        yield
 
 
 def _where(ctx: Context, target: ecscli.ComposeTarget) -> str:
@@ -250,6 +281,7 @@ def check_running(
     action: str = "up",
     backend: Backend | None = None,
     report: UpReport | None = None,
+    where: str | None = None,
 ) -> None:
     """After ``up`` (or ``rollback``): every container RUNNING, one for each of ``services``; else a
     DeploymentFailed saying what does not run and why, with the failure verdict (``report``: what the backend
@@ -265,11 +297,12 @@ def check_running(
         problems.append(f"no RUNNING container for service(s) {', '.join(missing)}")
     if problems:
         raise _deployment_failed(
-            ctx, backend or backend_for(ctx), target, report or UpReport(), containers, problems, action
+            ctx, backend or backend_for(ctx), target, report or UpReport(), containers, problems, action, where
         )
     tasks = group_by_task(containers)
     output.progress(
-        f"running: {len(containers)} container(s) in {len(tasks)} task(s) ({', '.join(tasks)}) on {_where(ctx, target)}"
+        f"running: {len(containers)} container(s) in {len(tasks)} task(s) ({', '.join(tasks)}) "
+        f"on {where or _where(ctx, target)}"
     )
 
 
@@ -293,8 +326,62 @@ def up(
 
     estimate = cost_estimate(ctx, target)
     output.notice(render_cost(estimate))
-    guard.confirm(ctx, action="up", cluster_config=cluster_config, yes=yes)
+    where = _where(ctx, target)  # how messages name it, before it is pinned
+    target, _ = pin_target(ctx, target, action="up", yes=yes)
     output.progress(f"project {target.project_name} (from {target.project_name_source})")
+    with one_at_a_time(ctx, target.project_name, target.cluster_config, "up"):
+        outcome = _up(ctx, target, services, where, create_log_groups=create_log_groups, force_update=force_update,
+                      timeout=timeout)  # fmt: skip
+    return dataclasses.replace(outcome, cost=estimate)
+
+
+DESIRED_TASKS = 1  # the PASS demo runs as one task
+
+
+def surplus(containers: Sequence[Container], desired: int = DESIRED_TASKS) -> tuple[list[str], list[str]]:
+    """(tasks to keep, tasks to stop) when more than ``desired`` tasks of the project run.
+
+    The same answer wherever it is computed (two ups on two machines agree): the highest task-definition
+    revision is kept, then the highest task id; the surplus is listed oldest revision first.
+    """
+    tasks = group_by_task(containers)
+    order = sorted(tasks, key=lambda t: (max(_revision(c.task_definition) for c in tasks[t]), t), reverse=True)
+    return order[:desired], list(reversed(order[desired:]))
+
+
+def _converge(
+    backend: Any, target: ecscli.ComposeTarget, where: str, containers: list[Container], deadline: float,
+    timeout: float,
+) -> list[Container]:  # fmt: skip
+    """Exactly the desired number of tasks runs: stop the surplus (another up, on this machine or
+    another, started tasks too), and wait for the kept task when it is still starting."""
+    keep, stop = surplus(containers)
+    if not stop:
+        return containers
+    tasks = group_by_task(containers)
+    output.notice(
+        f"{len(tasks)} tasks of project '{target.project_name}' run on {where} (another up at the "
+        f"same time?): stopping {', '.join(stop)} so that exactly {DESIRED_TASKS} runs ({', '.join(keep)})"
+    )
+    backend.stop_tasks(target, stop)
+    kept = [c for c in containers if c.task_id in keep]
+    poll = float(getattr(backend, "poll", 3.0))
+    while not all(c.running for c in kept) and time.monotonic() + poll < deadline:
+        time.sleep(poll)
+        kept = [c for c in backend.ps(target, timeout=_remaining(deadline, timeout, "waiting")) if c.task_id in keep]
+    return kept
+
+
+def _up(
+    ctx: Context,
+    target: ecscli.ComposeTarget,
+    services: Sequence[str],
+    where: str,
+    *,
+    create_log_groups: bool,
+    force_update: bool,
+    timeout: float,
+) -> UpOutcome:
     backend = backend_for(ctx)
     deadline = time.monotonic() + timeout
 
@@ -304,7 +391,7 @@ def up(
         definitions = sorted({c.task_definition for c in running})
         when = "now (--force-update)" if force_update else "if the task definition changed (--force-update: always)"
         output.notice(
-            f"{len(tasks)} task(s) of project '{target.project_name}' already run on {_where(ctx, target)} "
+            f"{len(tasks)} task(s) of project '{target.project_name}' already run on {where} "
             f"({', '.join(tasks)}; {', '.join(definitions)}): up stops and replaces them {when}"
         )
 
@@ -320,13 +407,13 @@ def up(
             f"{exc.message} (ecs-cli was stopped)",
             "tasks may still be starting: check with 'passecs ps'; raise the limit with --timeout SECONDS",
         ) from None
-    except Interrupted as exc:
-        raise Interrupted(exc.message, "tasks may still be starting: check with 'passecs ps'") from None
+    except Interrupted as exc:  # Ctrl-C, SIGTERM or SIGHUP: the same exit code, with the advice
+        raise type(exc)(exc.message, "tasks may still be starting: check with 'passecs ps'") from None
     except CommandFailed as exc:  # e.g. run-task refused: "ECS was unable to assume the role"
         raise _call_failed(exc) from None
 
     if ctx.dry_run:
-        return UpOutcome([], report.task_definition, [], dry_run=True, cost=estimate)
+        return UpOutcome([], report.task_definition, [], dry_run=True)
     if report.kept_running:
         output.notice("the task definition is unchanged: the running task(s) were kept (--force-update replaces them)")
 
@@ -336,10 +423,10 @@ def up(
         if report.containers is not None
         else backend.ps(target, timeout=_remaining(deadline, timeout, "checking the containers"))
     )
-    check_running(ctx, target, containers, services, report.failures, backend=backend, report=report)
-    return UpOutcome(
-        containers, report.task_definition, report.replaced_tasks, kept_running=report.kept_running, cost=estimate
-    )
+    if not report.failures:
+        containers = _converge(backend, target, where, containers, deadline, timeout)
+    check_running(ctx, target, containers, services, report.failures, backend=backend, report=report, where=where)
+    return UpOutcome(containers, report.task_definition, report.replaced_tasks, kept_running=report.kept_running)
 
 
 def _deployment_failed(
@@ -350,6 +437,7 @@ def _deployment_failed(
     containers: Sequence[Container],
     problems: Sequence[str],
     action: str = "up",
+    where: str | None = None,
 ) -> CommandFailed:
     """The failure of up with its verdict: the stopped tasks (as the backend described them, else asked for
     now), each container's exit code, AWS's reasons and last log lines, and the likely fixes."""
@@ -370,7 +458,7 @@ def _deployment_failed(
         "and 'passecs logs --previous'"
     )
     return verdict.DeploymentFailed(
-        f"{action}: nothing runs as it should on {_where(ctx, target)}: {reason}", found, fix
+        f"{action}: nothing runs as it should on {where or _where(ctx, target)}: {reason}", found, fix
     )
 
 
@@ -403,15 +491,34 @@ class DownOutcome:
         )
 
 
+DEFAULT_DOWN_TIMEOUT = 600.0
+
+
 def down(
-    ctx: Context, *, cluster_config: str | None = None, files: Sequence[str] | None = None, yes: bool = False
+    ctx: Context,
+    *,
+    cluster_config: str | None = None,
+    files: Sequence[str] | None = None,
+    yes: bool = False,
+    timeout: float = DEFAULT_DOWN_TIMEOUT,
 ) -> DownOutcome:
     """Stop the project's tasks, then check with ps that none is left (running or still stopping)."""
     target = resolve_target(ctx, cluster_config, files)
-    guard.confirm(ctx, action="down", cluster_config=cluster_config, yes=yes)
-    backend = backend_for(ctx)
-    report = backend.down(target)
     where = _where(ctx, target)
+    target, _ = pin_target(ctx, target, action="down", yes=yes)
+    with one_at_a_time(ctx, target.project_name, target.cluster_config, "down"):
+        return _down(ctx, target, where, timeout)
+
+
+def _down(ctx: Context, target: ecscli.ComposeTarget, where: str, timeout: float) -> DownOutcome:
+    backend = backend_for(ctx)
+    try:
+        report = backend.down(target, timeout=timeout)
+    except TimedOut as exc:
+        raise TimedOut(
+            f"{exc.message} (down was stopped)",
+            "tasks may still be stopping: check with 'passecs ps --all'; raise the limit with --timeout SECONDS",
+        ) from None
     if ctx.dry_run:
         return DownOutcome([], where, target.project_name, dry_run=True)
     left = [c for c in backend.ps(target, all_tasks=True) if c.state != "STOPPED"]

@@ -101,18 +101,30 @@ def deploy(
     timeout: float = 900.0,
 ) -> DeployReport:
     """doctor -> iam ensure-role -> up -> summary; safe to repeat (a second run changes only the tasks)."""
-    from passecs.runbook import compose, guard, iam
+    from passecs.files.defaults import DEFAULT_COMPOSE_FILES
+    from passecs.files.naming import project_name
+    from passecs.runbook import compose, guard
 
     # AWS keys in an env_file: stop before any call (up checks again; the role step comes first)
     ctx = compose.guard_container_secrets(ctx, None, "deploy", unreadable_ok=True)
-    # ask once, before anything changes (up would otherwise ask after the role was made)
-    guard.confirm(ctx, action="deploy", cluster_config=cluster_config, yes=yes)
+    # ask once, before anything changes (up would otherwise ask after the role was made); the answer is
+    # about this configuration: every step gets it by name, none re-reads the default later
+    pinned = guard.confirm(ctx, action="deploy", cluster_config=cluster_config, yes=yes) or cluster_config
+    project = project_name(ctx.project_name_option, ctx.env, ctx.project_dir, DEFAULT_COMPOSE_FILES).name
+    with compose.one_at_a_time(ctx, project, pinned, "deploy"):
+        return _deploy(ctx, cluster_config, pinned, create_log_groups=create_log_groups, timeout=timeout)
+
+
+def _deploy(
+    ctx: Context, cluster_config: str | None, pinned: str | None, *, create_log_groups: bool, timeout: float
+) -> DeployReport:
+    from passecs.runbook import compose, iam
 
     if ctx.create_log_groups and not create_log_groups:
         output.notice("creating the CloudWatch log groups as this context asks (--create-log-groups)")
         create_log_groups = True
     steps: list[StepOutcome] = []
-    doctor_step, warnings, region = _doctor(ctx, cluster_config)
+    doctor_step, warnings, region = _doctor(ctx, pinned)
     steps.append(doctor_step)
     output.progress(f"[1/3] doctor: {doctor_step.detail}")
 
@@ -127,7 +139,7 @@ def deploy(
     )
     output.progress(f"[2/3] iam ensure-role {role.role_name}: {role_outcome}")
 
-    up = compose.up(ctx, cluster_config=cluster_config, yes=True, create_log_groups=create_log_groups, timeout=timeout)
+    up = compose.up(ctx, cluster_config=pinned, yes=True, create_log_groups=create_log_groups, timeout=timeout)
     if up.kept_running:
         up_step = StepOutcome("up", IN_PLACE, f"task definition {up.task_definition} unchanged; tasks kept running")
     elif up.replaced:
@@ -276,7 +288,8 @@ def _aws_compose_steps(
     awslogs = {str(c["name"]): container_awslogs(c) for c in definition.get("containerDefinitions", [])}
     deploy: list[str] = []
     if create_log_groups:
-        groups = sorted({a.group for a in awslogs.values() if a is not None})
+        # a container of the awslogs driver without a group names none (ecs-cli would fail on it at up)
+        groups = sorted({group for group, _ in awsbackend.log_groups(definition, region)})
         deploy += [line("logs", "create-log-group", "--log-group-name", g) for g in groups]
     deploy.append(task_definition_lines(ctx, definition, region, f"{family}-task-definition.json"))
     run = ["--cluster", cluster, "--task-definition", family, "--count", "1", "--group", f"task:{family}"]

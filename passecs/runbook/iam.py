@@ -23,6 +23,7 @@ from passecs.core.runner import Command
 from passecs.files.defaults import DEFAULT_ROLE_NAME as DEFAULT_ROLE_NAME  # noqa: PLC0414 - re-exported
 from passecs.files.defaults import TASK_EXECUTION_POLICY_ARN as TASK_EXECUTION_POLICY_ARN  # noqa: PLC0414
 from passecs.files.ecs import is_aws_region
+from passecs.files.reading import read_text
 from passecs.files.syntax import expand_env
 from passecs.files.syntax import role_name_of as role_name_of  # noqa: PLC0414 - re-exported, one home
 
@@ -127,14 +128,14 @@ def load_trust_policy(project_dir: Path) -> TrustPolicyFile:
     """The project's ``execution-assume-role.json``, else passecs's own copy, checked to be the right policy."""
     path = (project_dir / TRUST_POLICY_FILE).resolve()
     source = FROM_PROJECT
-    if not path.is_file():
+    if not path.exists():  # a directory, FIFO or device of that name is refused below, not skipped
         path, source = PACKAGED_TRUST_POLICY, FROM_PASSECS
     fix = (
         f"restore the runbook's {TRUST_POLICY_FILE} (Allow, Principal Service {ECS_TASKS_SERVICE}, "
         "Action sts:AssumeRole), or remove it to use the copy shipped with passecs"
     )
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, "trust policy")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         raise InvalidInput(f"{path}: cannot be read: {reason}", fix) from None
@@ -142,6 +143,8 @@ def load_trust_policy(project_dir: Path) -> TrustPolicyFile:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", fix) from None
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits, nesting too deep
+        raise InvalidInput(f"{path}: not a JSON document passecs can read ({type(exc).__name__})", fix) from None
     if not isinstance(document, dict) or not allows_assume_role(document):
         raise InvalidInput(
             f"{path}: not the execution role's trust policy: it must Allow Principal Service "
@@ -419,9 +422,20 @@ def ensure_role(
     try:
         role = awscli.parse_role(run(awscli.iam_get_role(role_name, region_name)), "aws iam get-role")
     except awscli.NoSuchEntity:
+
+        def made_meanwhile() -> Any:  # a lost answer of create-role: is the role there now?
+            try:
+                return run(awscli.iam_get_role(role_name, region_name))
+            except awscli.NoSuchEntity:
+                return None
+
         try:
             role = awscli.parse_role(
-                run(awscli.iam_create_role(role_name, prep.trust_policy.uri, region_name), mutates=True),
+                awscli.carry_out(
+                    f"creating role {role_name}",
+                    lambda: run(awscli.iam_create_role(role_name, prep.trust_policy.uri, region_name), mutates=True),
+                    made_meanwhile,
+                ),
                 "aws iam create-role",
             )
             created = True
@@ -442,8 +456,21 @@ def ensure_role(
     if any(policy.arn == TASK_EXECUTION_POLICY_ARN for policy in attached):
         steps.append(Step(ATTACH_POLICY_STEP, IN_PLACE))
     else:
+        def attached_meanwhile() -> Any:  # a lost answer of attach-role-policy: is it attached now?
+            policies = awscli.parse_attached_policies(
+                run(awscli.iam_list_attached_role_policies(role_name, region_name)),
+                "aws iam list-attached-role-policies",
+            )
+            return True if any(policy.arn == TASK_EXECUTION_POLICY_ARN for policy in policies) else None
+
         try:
-            run(awscli.iam_attach_role_policy(role_name, TASK_EXECUTION_POLICY_ARN, region_name), mutates=True)
+            awscli.carry_out(
+                f"attaching {TASK_EXECUTION_POLICY_ARN} to {role_name}",
+                lambda: run(
+                    awscli.iam_attach_role_policy(role_name, TASK_EXECUTION_POLICY_ARN, region_name), mutates=True
+                ),
+                attached_meanwhile,
+            )
         except awscli.NoSuchEntity as exc:
             raise _attach_failed(exc, role_name, ctx.env) from None
         steps.append(Step(ATTACH_POLICY_STEP, ATTACHED))

@@ -26,6 +26,7 @@ from passecs.core import output
 from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, ParseError, TimedOut
 from passecs.core.progress import ProgressView, StateChange
 from passecs.core.records import Container, Port, StoppedTask
+from passecs.files.compose import container_awslogs
 
 if TYPE_CHECKING:
     from passecs.backends.ecscli.argv import ComposeTarget
@@ -398,18 +399,26 @@ def _wait(
         _sleep(poll_interval)
 
 
-def create_log_groups(ctx: Context, target: Target, definition: Mapping[str, Any], on_progress: Sink | None) -> None:
-    """``--create-log-groups``: each awslogs group of the task definition, in its own region."""
+def log_groups(definition: Mapping[str, Any], region: str | None) -> list[tuple[str, str | None]]:
+    """The awslogs groups of a task definition with their regions, in first-seen order (a container
+    without a group, or with another log driver, names none)."""
     groups: dict[tuple[str, str | None], None] = {}
     for container in definition.get("containerDefinitions") or []:
-        config = container.get("logConfiguration") or {}
-        options = config.get("options") or {}
-        if config.get("logDriver") == "awslogs" and options.get("awslogs-group"):
-            groups[(str(options["awslogs-group"]), options.get("awslogs-region") or target.region)] = None
-    for group, region in groups:
+        awslogs = container_awslogs(container) if isinstance(container, Mapping) else None
+        if awslogs is not None:
+            groups[(awslogs.group, awslogs.region or region)] = None
+    return list(groups)
+
+
+def create_log_groups(ctx: Context, target: Target, definition: Mapping[str, Any], on_progress: Sink | None) -> None:
+    """``--create-log-groups``: each awslogs group of the task definition, in its own region."""
+    for group, region in log_groups(definition, target.region):
         where = Target(target.cluster, region, target.launch_type)
         try:
-            _call(ctx, where, "logs", "create-log-group", "--log-group-name", group, mutates=True)
+            try:
+                _call(ctx, where, "logs", "create-log-group", "--log-group-name", group, mutates=True)
+            except awscli.AmbiguousOutcome:  # a second create answers "already exists" if the first one did
+                _call(ctx, where, "logs", "create-log-group", "--log-group-name", group, mutates=True)
             if on_progress is not None:
                 on_progress(f"created log group {group} in {region}")
         except awscli.AwsCallFailed as exc:
@@ -417,16 +426,75 @@ def create_log_groups(ctx: Context, target: Target, definition: Mapping[str, Any
                 raise
 
 
+def _same_revision(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return str(a.get("taskDefinitionArn", "")) == str(b.get("taskDefinitionArn", ""))
+
+
+def client_token() -> str:
+    """A new idempotency token for one up attempt: ``run-task --client-token`` (AWS starts the task once
+    per token) and the ``--started-by`` mark that finds the task again when run-task's answer is lost."""
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+def started_by(token: str) -> str:
+    return f"passecs-{token[:28]}"
+
+
+def tasks_started_by(ctx: Context, target: Target, mark: str) -> list[str]:
+    """The task ARNs (running or stopped) whose startedBy is ``mark``."""
+    arns: list[str] = []
+    for status in ("RUNNING", "STOPPED"):
+        data = _call(
+            ctx, target, "ecs", "list-tasks", "--cluster", target.cluster, "--started-by", mark,
+            "--desired-status", status,
+        )  # fmt: skip
+        arns += [str(a) for a in _list(_dict(data, "ecs list-tasks").get("taskArns"), "taskArns") if a not in arns]
+    return arns
+
+
+def stop_tasks(ctx: Context, target: Target, arns: Sequence[str], say: Sink | None = None) -> None:
+    """stop-task for each task (an ARN or id); a lost answer is checked with describe-tasks."""
+    for arn in arns:
+
+        def stopped(arn: str = arn) -> dict[str, Any] | None:
+            found = _describe_tasks(ctx, target, [arn])
+            return {"task": found[0]} if found and found[0].get("desiredStatus") == "STOPPED" else None
+
+        awscli.carry_out(
+            f"stopping task {task_id(arn)}",
+            lambda arn=arn: _call(  # type: ignore[misc]
+                ctx, target, "ecs", "stop-task", "--cluster", target.cluster, "--task", arn, mutates=True
+            ),
+            stopped,
+            say,
+        )
+
+
 def register_if_changed(ctx: Context, target: Target, definition: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
     """The latest revision of the family when it equals ``definition``, else a newly registered one."""
-    latest = describe_task_definition(ctx, target, str(definition["family"]))
+    family = str(definition["family"])
+    latest = describe_task_definition(ctx, target, family)
     if latest is not None and not differs(definition, latest):
         return latest, False
+
+    def registered_meanwhile() -> dict[str, Any] | None:
+        # the registration may have been carried out: the family's latest revision is then this definition
+        found = describe_task_definition(ctx, target, family)
+        if found is None or differs(definition, found) or (latest is not None and _same_revision(found, latest)):
+            return None
+        return {"taskDefinition": found}
+
     # the definition carries the containers' environment: a private file, never the command line
     with awscli.json_input(definition, secrets=ctx.secrets()) as document:
-        data = _call(
-            ctx, target, "ecs", "register-task-definition", "--cli-input-json", document.uri, mutates=True,
-            note=document.note,
+        data = awscli.carry_out(
+            f"registering task definition {family}",
+            lambda: _call(
+                ctx, target, "ecs", "register-task-definition", "--cli-input-json", document.uri, mutates=True,
+                note=document.note,
+            ),
+            registered_meanwhile,
         )  # fmt: skip
     registered = _dict(data, "ecs register-task-definition").get("taskDefinition")
     if registered is None and ctx.dry_run:
@@ -475,25 +543,31 @@ def start_task_definition(
     if running:
         for task in running:
             say(f"stopping task {task_id(str(task.get('taskArn')))} (replaced by {revision})")
-            _call(
-                ctx,
-                target,
-                "ecs",
-                "stop-task",
-                "--cluster",
-                target.cluster,
-                "--task",
-                str(task.get("taskArn")),
-                mutates=True,
-            )
+            stop_tasks(ctx, target, [str(task.get("taskArn"))], say)
             result.replaced_tasks.append(task_id(str(task.get("taskArn"))))
 
+    token = client_token()  # one per up attempt: a lost answer is looked up, a re-run cannot start a second task
+    mark = started_by(token)
     args = ["--cluster", target.cluster, "--task-definition", arn, "--count", "1", "--group", f"task:{project_name}"]
     if target.launch_type:
         args += ["--launch-type", target.launch_type]
     if awsvpc and network is not None:
         args += ["--network-configuration", json.dumps(network.to_api())]
-    data = _dict(_call(ctx, target, "ecs", "run-task", *args, mutates=True), "ecs run-task")
+    args += ["--started-by", mark, "--client-token", token]
+
+    def started_meanwhile() -> dict[str, Any] | None:
+        found = tasks_started_by(ctx, target, mark)
+        return {"tasks": [{"taskArn": a} for a in found], "failures": []} if found else None
+
+    data = _dict(
+        awscli.carry_out(
+            f"starting a task of {revision}",
+            lambda: _call(ctx, target, "ecs", "run-task", *args, mutates=True),
+            started_meanwhile,
+            say,
+        ),
+        "ecs run-task",
+    )
     if ctx.dry_run:
         return result
     failures = [
@@ -509,6 +583,13 @@ def start_task_definition(
     for task_arn in arns:
         say(f"started task {task_id(task_arn)} ({revision})")
     tasks = _wait(ctx, target, arns, until="RUNNING", timeout=timeout, poll_interval=poll_interval, on_progress=say)
+    # another up (another machine) may have started tasks meanwhile: list them too, so that the caller
+    # sees every running task of the project and can stop the surplus
+    others = [a for a in _list_tasks(ctx, target, project_name, "RUNNING") if a not in arns]
+    if others:
+        group = f"task:{project_name}"
+        described = _describe_tasks(ctx, target, others)
+        tasks += [t for t in described if t.get("group") == group or t.get("startedBy") == project_name]
     result.containers = _records(ctx, target, tasks, definitions, warn)
     return result
 
@@ -595,7 +676,7 @@ def down(
     arns = [str(t.get("taskArn")) for t in tasks]
     for arn in arns:
         say(f"stopping task {task_id(arn)}")
-        _call(ctx, target, "ecs", "stop-task", "--cluster", target.cluster, "--task", arn, mutates=True)
+        stop_tasks(ctx, target, [arn], say)
     if arns and not ctx.dry_run:
         _wait(ctx, target, arns, until="STOPPED", timeout=timeout, poll_interval=poll_interval, on_progress=say)
     return [task_id(a) for a in arns]
@@ -853,6 +934,9 @@ class AwsBackend:
                 on_progress=view,
             )
         return UpReport(stopped_tasks=stopped)
+
+    def stop_tasks(self, target: ComposeTarget, task_ids: Sequence[str]) -> None:
+        stop_tasks(self.ctx, self.target(target), task_ids, output.progress)
 
     def logs(
         self,

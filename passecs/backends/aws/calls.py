@@ -8,7 +8,8 @@ Three layers, each usable on its own:
   :class:`~passecs.core.errors.ParseError`, never a KeyError.
 - :func:`classify` reads a failed call's exit code and stderr into an :class:`AwsFailure`;
   :func:`call` runs an :class:`AwsCall` through ``ctx.execute`` (so ``--dry-run`` and ``--verbose`` hold),
-  retries throttling and dropped connections a bounded number of times, and turns every other failure
+  with the aws CLI's own retries set (:class:`RetryPolicy`), never re-runs a mutating call (an ambiguous
+  failure of one is :class:`AmbiguousOutcome`, for the caller to resolve), and turns every other failure
   into one clear error. Nothing here is specific to IAM except the IAM builders and records.
 
 ``AWS_PROFILE`` and ``AWS_ENDPOINT_URL`` are never touched: the child inherits them with the environment.
@@ -377,12 +378,40 @@ class Unreachable(AwsCallFailed):
     """Throttled or disconnected on every attempt."""
 
 
+class AmbiguousOutcome(AwsCallFailed):
+    """A mutating call whose answer was lost (read timeout, connection closed, a 5xx): it may or may not
+    have taken effect. Never re-run blindly: the caller finds out what happened (see
+    :mod:`passecs.backends.aws.backend`), then goes on or says clearly what is unknown."""
+
+
 class CredentialsMissing(InvalidInput):
     """No usable AWS credentials (exit 3: the configuration, not AWS, has to change)."""
 
     def __init__(self, failure: AwsFailure, message: str, fix: str | None = None, *, detail: str | None = None) -> None:
         super().__init__(message, fix, detail=detail)
         self.failure = failure
+
+
+# The request may have reached AWS and been carried out: only the answer is missing.
+_AMBIGUOUS_MESSAGES = (
+    "Read timeout on endpoint URL",
+    "Connection was closed before we received a valid response",
+    "Connection reset by peer",
+    "Connection aborted",
+    "An HTTP Client raised an unhandled exception",
+)
+# 5xx: the service failed while (or after) handling the request
+_SERVER_ERROR_CODES = frozenset(
+    {"InternalError", "InternalFailure", "InternalServerError", "ServiceUnavailable", "ServerException",
+     "ServiceException", "ServiceUnavailableException", "InternalServiceError"}
+)  # fmt: skip
+
+
+def is_ambiguous(failure: AwsFailure) -> bool:
+    """Whether a failed call may have been carried out all the same (timeout, dropped answer, 5xx)."""
+    if failure.code is not None:
+        return failure.code in _SERVER_ERROR_CODES
+    return failure.kind is FailureKind.CONNECTION and any(m in failure.message for m in _AMBIGUOUS_MESSAGES)
 
 
 def _first_line(text: str) -> tuple[str, str | None]:
@@ -425,9 +454,10 @@ def error_for(failure: AwsFailure, call: AwsCall, attempts: int = 1) -> CommandF
         )
     if kind.retryable:
         what = "throttled by AWS" if kind is FailureKind.THROTTLED else "could not reach AWS"
+        tries = f"on all {attempts} attempts" if attempts > 1 else "after the aws CLI's own retries"
         return Unreachable(
             failure,
-            f"aws {call.name}: {what} on all {attempts} attempts: {head}",
+            f"aws {call.name}: {what} {tries}: {head}",
             "wait a minute and run the command again (it is safe to repeat); "
             "for connection errors check the network, proxy and AWS_ENDPOINT_URL",
             detail=detail,
@@ -450,17 +480,29 @@ def _client_text(failure: AwsFailure) -> str:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often a throttled or disconnected call is tried again, and how long to wait before each try.
+    """How failed calls are tried again.
 
-    The aws CLI already retries inside one run; these are whole new runs, so few and far apart.
+    Inside one aws run: the aws CLI's own retries (botocore), set through ``AWS_RETRY_MODE`` and
+    ``AWS_MAX_ATTEMPTS`` in the child's environment unless the operator set them. They cover throttling,
+    5xx and dropped connections of reads and writes alike, with the request signed once.
+    Whole new runs (``delays``): none by default; when given, for reads only. A mutating call is never
+    re-run here: after an ambiguous failure :class:`AmbiguousOutcome` tells the caller to find out.
     """
 
-    delays: tuple[float, ...] = (1.0, 2.0, 4.0)
+    delays: tuple[float, ...] = ()
     sleep: Callable[[float], None] = time.sleep
+    mode: str = "standard"
+    max_attempts: int = 5
 
     @property
     def attempts(self) -> int:
+        """Runs of one read call (the aws CLI's own attempts inside each run not counted)."""
         return len(self.delays) + 1
+
+    def environment(self, parent: Mapping[str, str]) -> dict[str, str]:
+        """``AWS_RETRY_MODE`` and ``AWS_MAX_ATTEMPTS`` for the child, unless the operator set them."""
+        wanted = {"AWS_RETRY_MODE": self.mode, "AWS_MAX_ATTEMPTS": str(self.max_attempts)}
+        return {name: value for name, value in wanted.items() if not parent.get(name)}
 
 
 DEFAULT_RETRY = RetryPolicy()
@@ -477,14 +519,16 @@ def execute(
 ) -> Result:
     """Run ``call`` through ``ctx.execute``; the successful Result, or the clear error of its failure.
 
-    Throttling and dropped connections are tried again (``retry``); with ``--dry-run`` a call that
-    ``mutates`` is printed, not run, and an empty Result comes back.
+    The aws CLI retries inside the run (``retry``'s environment); a read may also be run again after
+    ``retry.delays``; a mutating call runs once, and an ambiguous failure of it raises
+    :class:`AmbiguousOutcome`. With ``--dry-run`` a call that ``mutates`` is printed, not run, and an
+    empty Result comes back.
     """
     if program is None:
         from passecs.core.tools import AWS, require
 
         program = require(AWS, ctx.env)
-    command = call.command(program)
+    command = call.command(program, env=retry.environment(ctx.env))
     attempt = 0
     while True:
         attempt += 1
@@ -494,10 +538,49 @@ def execute(
         if result.exit_code == 130:
             raise Interrupted(f"interrupted: {result.command.display()}")
         failure = classify(result.exit_code, result.command.masked(result.stderr))
-        if failure.kind.retryable and attempt < retry.attempts:
+        if mutates and is_ambiguous(failure):
+            head, detail = _first_line(failure.message)
+            raise AmbiguousOutcome(
+                failure,
+                f"aws {call.name}: no answer from AWS ({head}); it may or may not have been carried out",
+                "check with 'passecs ps' (or the AWS console) before running the command again",
+                detail=detail,
+            )
+        if not mutates and failure.kind.retryable and attempt < retry.attempts:
             retry.sleep(retry.delays[attempt - 1])
             continue
         raise error_for(failure, call, attempt)
+
+
+def carry_out(
+    what: str, attempt: Callable[[], Any], done: Callable[[], Any | None], say: Callable[[str], None] | None = None
+) -> Any:
+    """Run the mutating call ``attempt``; when its answer is lost (AmbiguousOutcome), ask ``done`` whether
+    it was carried out all the same (its answer, or None), and only when it was not, try once more.
+
+    Never a duplicate: a mutation is re-run only after AWS said it did not happen. When AWS cannot tell
+    (no answer twice), one clear error says so.
+    """
+    from passecs.core import output
+
+    tell = say or output.warning
+    for round_ in (1, 2):
+        try:
+            return attempt()
+        except AmbiguousOutcome as exc:
+            head = (exc.failure.message.splitlines() or ["no answer"])[0]
+            tell(f"{what}: no answer from AWS ({head}); checking whether it was done")
+            found = done()
+            if found is not None:
+                tell(f"{what}: it was done; going on")
+                return found
+            if round_ == 2:
+                raise CommandFailed(
+                    f"{what}: AWS did not answer, twice, and has not done it: {exc.message}",
+                    "nothing was duplicated; run the command again when AWS answers (it is safe to repeat)",
+                ) from None
+            tell(f"{what}: it was not done; trying once more")
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def call_json(

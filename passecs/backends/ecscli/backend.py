@@ -254,6 +254,13 @@ class EcsCliBackend:
     def down(self, target: ecscli.ComposeTarget, *, timeout: float | None = None) -> UpReport:
         return self._with_progress(ecscli.compose_down(self.exe, target), "ecs-cli compose down", timeout)
 
+    def stop_tasks(self, target: ecscli.ComposeTarget, task_ids: Sequence[str]) -> None:
+        """ecs-cli stops a whole project only: single tasks are stopped through the aws CLI
+        (``ecs stop-task``), on the cluster and region of the same cluster configuration."""
+        from passecs.backends.aws.backend import AwsBackend
+
+        AwsBackend(self.ctx).stop_tasks(target, task_ids)
+
     def logs(
         self,
         target: ecscli.ComposeTarget,
