@@ -255,3 +255,16 @@ def test_doctor_offline_never_raises_on_random_project_files(fuzz_dir: Path, com
     (project / "ecs-params.yml").write_text(params)
     ctx = Context(project_dir=project)
     _clean(lambda: doctor.offline(ctx, doctor.Options(versions=False)))
+
+
+def test_an_env_file_with_too_many_variables_is_refused_before_interpolation(cli, files: Path) -> None:  # type: ignore[no-untyped-def]
+    """python-dotenv's ${VAR} interpolation is quadratic in the number of variables (60 000: over a
+    minute): a .env of thousands of variables is refused, exit 3."""
+    dotenv = files / ".env"
+    original = dotenv.read_text()  # the ports and ids the compose files use
+    dotenv.write_text(original + "".join(f"V{i}=${{V{i - 1}}}x\n" for i in range(5000)))
+    out = cli("-C", str(files), "plan")
+    assert out.code == 3, out.output
+    assert "variables; passecs reads at most 1000" in out.stderr
+    dotenv.write_text(original + "".join(f"V{i}=value{i}\n" for i in range(900)))  # many, but fine
+    assert cli("-C", str(files), "plan").code == 0

@@ -141,3 +141,17 @@ def test_a_signal_between_two_steps_is_an_exit_code_too(cli, home: Path, project
     assert out.code == 143
     assert out.stderr.startswith("passecs: error: SIGTERM: stopped")
     assert signal.getsignal(signal.SIGTERM) == previous  # run_app restores the handlers it installed
+
+
+def test_a_grandchild_left_behind_by_a_finished_child_is_stopped_with_it(tmp_path: Path) -> None:
+    from passecs.core.runner import Command, run
+
+    pid_file = tmp_path / "grandchild.pid"
+    script = (
+        "import subprocess, sys\n"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
+    )
+    result = run(Command((sys.executable, "-c", script)))
+    assert result.ok
+    assert _wait_gone([int(pid_file.read_text())])

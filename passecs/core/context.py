@@ -19,6 +19,7 @@ from passecs.core.runner import Command, LineSink, Result, run
 
 # Environment variables whose values are secrets wherever they appear (whatever their length).
 SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+MAX_ENV_VARIABLES = 1000  # in an env file loaded into the environment (.env, --env-file)
 
 Runner = Callable[..., Result]
 
@@ -32,7 +33,16 @@ def load_env_file(path: Path) -> None:
     from passecs.core.fsutil import read_text
 
     try:
-        values = dotenv_values(stream=io.StringIO(read_text(path, "--env-file")))
+        text = read_text(path, "--env-file")
+        # python-dotenv's ${VAR} interpolation costs time quadratic in the number of variables (60 000 of
+        # them: over a minute): the number is bounded (PASS's .env has a dozen)
+        count = sum(1 for line in text.splitlines() if "=" in line and not line.lstrip().startswith("#"))
+        if count > MAX_ENV_VARIABLES:
+            raise InvalidInput(
+                f"{path}: {count} variables; passecs reads at most {MAX_ENV_VARIABLES} from an env file",
+                "keep only the variables the compose files and ecs-params.yml use",
+            )
+        values = dotenv_values(stream=io.StringIO(text))
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path}: cannot be read: {exc}", "check the file given to --env-file") from None
     for key, value in values.items():

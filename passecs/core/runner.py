@@ -172,6 +172,7 @@ def run(
             timer.start()
         try:
             exit_code = _wait(proc)
+            _kill_group(proc.process)  # a grandchild the child left behind in its group ends with it
         except KeyboardInterrupt:
             _interrupt_group(proc.process)
             raise Interrupted(f"interrupted: {command.display()}") from None
@@ -203,9 +204,20 @@ def _wait(proc: object) -> int:
     return int(code) if code is not None and code >= 0 else 128 + abs(int(code or 0))
 
 
+def _signal_group(process: object, signum: int) -> None:
+    """``signum`` to the child's process group, by the group id it was started with: sh's own
+    signal_group asks the child for its group, which fails once the child has exited, while children
+    it left behind still run in that group."""
+    pgid = getattr(process, "pgid", None)
+    if isinstance(pgid, int) and pgid > 1:
+        os.killpg(pgid, signum)
+    else:  # pragma: no cover - sh records the group id of every child it starts
+        process.signal_group(signum)  # type: ignore[attr-defined]
+
+
 def _kill_group(process: object) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        process.kill_group()  # type: ignore[attr-defined]
+        _signal_group(process, signal.SIGKILL)
 
 
 GRACE_SECONDS = 3.0  # how long a signalled child group gets to stop before SIGKILL
@@ -219,7 +231,7 @@ def _interrupt_group(process: object, signum: int = signal.SIGINT) -> None:
     passecs started outlives it.
     """
     try:
-        process.signal_group(signum)  # type: ignore[attr-defined]
+        _signal_group(process, signum)
     except (ProcessLookupError, PermissionError):
         return
     try:

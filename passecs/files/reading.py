@@ -60,7 +60,9 @@ def expanded_size(node: Any, *, limit: int = MAX_YAML_NODES, max_depth: int = MA
             for child in _children(current, yaml):
                 total += sizes[id(child)]
                 if total > limit:
-                    raise YamlTooComplex(f"its aliases expand to more than {limit} nodes (a YAML alias bomb?)")
+                    raise YamlTooComplex(
+                        f"it has more than {limit} YAML nodes once its aliases are expanded (an alias bomb?)"
+                    )
             sizes[key] = total
             continue
         if key in sizes:
