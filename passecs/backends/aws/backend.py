@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from passecs.backends import DEFAULT_UP_TIMEOUT, UpReport
 from passecs.backends.aws import calls as awscli
 from passecs.backends.aws.taskdef import build_task_definition, differs
-from passecs.core import output
+from passecs.core import output, waiting
 from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, ParseError, TimedOut
 from passecs.core.records import Container, Port
 
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 Sink = Callable[[str], None]
 
-DEFAULT_POLL_SECONDS = 6.0  # ecs-cli's own interval; the local emulator can take far less
 PENDING_STATES = ("PROVISIONING", "PENDING", "ACTIVATING")
 _BATCH = 100  # describe-tasks and describe-network-interfaces take at most 100 ids
 
@@ -305,6 +304,13 @@ def ps_with_tasks(
 # up
 
 
+def _schedule(schedule: waiting.Backoff | None, poll_interval: float | None) -> waiting.Backoff:
+    """The wait's schedule: the one given, else a fixed ``poll_interval`` when named, else the default."""
+    if schedule is not None:
+        return schedule
+    return waiting.Backoff.fixed(poll_interval) if poll_interval is not None else waiting.DEFAULT
+
+
 def _sleep(seconds: float) -> None:
     try:
         time.sleep(seconds)
@@ -319,13 +325,20 @@ def _wait(
     *,
     until: str,
     timeout: float,
-    poll_interval: float,
+    poll_interval: float | None = None,
     on_progress: Sink | None,
+    schedule: waiting.Backoff | None = None,
 ) -> list[dict[str, Any]]:
-    """describe-tasks until every task's lastStatus is ``until``; a task that stops first is a failure."""
+    """describe-tasks until every task's lastStatus is ``until``; a task that stops first is a failure.
+
+    The first look is one interval after the call (run-task and stop-task have just said how the tasks
+    are), then on ``schedule`` (:data:`passecs.core.waiting.DEFAULT`: 1 s, backing off to 5 s; a fixed
+    ``poll_interval`` when one is named); it returns on the look that shows every task ``until``.
+    """
     seen: dict[tuple[str, str], str] = {}
-    deadline = time.monotonic() + timeout
+    pacer = waiting.Pacer(timeout, _schedule(schedule, poll_interval), sleep=_sleep, look_first=False)
     while True:
+        pacer.wait()
         tasks = _describe_tasks(ctx, target, arns)
         for task in tasks:
             for container in task.get("containers") or []:
@@ -352,13 +365,12 @@ def _wait(
                     )
         if len(tasks) == len(arns) and all(t.get("lastStatus") == until for t in tasks):
             return tasks
-        if time.monotonic() >= deadline:
+        if pacer.expired():
             states = ", ".join(f"{task_id(str(t.get('taskArn')))}: {t.get('lastStatus')}" for t in tasks)
             raise TimedOut(
                 f"tasks not {until} after {timeout:g} s ({states})",
                 "raise the limit with --timeout, or look at the tasks in the AWS console",
             )
-        _sleep(poll_interval)
 
 
 def create_log_groups(ctx: Context, target: Target, definition: Mapping[str, Any], on_progress: Sink | None) -> None:
@@ -405,10 +417,11 @@ def up(
     network: Network | None = None,
     task_role_arn: str | None = None,
     timeout: float = 900.0,
-    poll_interval: float = DEFAULT_POLL_SECONDS,
+    poll_interval: float | None = None,
     on_progress: Sink | None = None,
     warn: Sink | None = None,
     running: Sequence[Mapping[str, Any]] | None = None,
+    schedule: waiting.Backoff | None = None,
 ) -> UpResult:
     """``ecs-cli compose up`` through aws: register when changed, (re)start the project's task, wait.
 
@@ -486,7 +499,10 @@ def up(
     result.started_tasks = [task_id(a) for a in arns]
     for task_arn in arns:
         say(f"started task {task_id(task_arn)} ({revision})")
-    tasks = _wait(ctx, target, arns, until="RUNNING", timeout=timeout, poll_interval=poll_interval, on_progress=say)
+    tasks = _wait(
+        ctx, target, arns, until="RUNNING", timeout=timeout, poll_interval=poll_interval, on_progress=say,
+        schedule=schedule,
+    )
     result.containers = _records(ctx, target, tasks, definitions, warn)
     return result
 
@@ -501,8 +517,9 @@ def down(
     project_name: str,
     *,
     timeout: float = 600.0,
-    poll_interval: float = DEFAULT_POLL_SECONDS,
+    poll_interval: float | None = None,
     on_progress: Sink | None = None,
+    schedule: waiting.Backoff | None = None,
 ) -> list[str]:
     """Stop every running task of the project and wait until they are STOPPED; the stopped task ids."""
     say = on_progress or (lambda _line: None)
@@ -512,7 +529,10 @@ def down(
         say(f"stopping task {task_id(arn)}")
         _call(ctx, target, "ecs", "stop-task", "--cluster", target.cluster, "--task", arn, mutates=True)
     if arns and not ctx.dry_run:
-        _wait(ctx, target, arns, until="STOPPED", timeout=timeout, poll_interval=poll_interval, on_progress=say)
+        _wait(
+            ctx, target, arns, until="STOPPED", timeout=timeout, poll_interval=poll_interval, on_progress=say,
+            schedule=schedule,
+        )
     return [task_id(a) for a in arns]
 
 
@@ -585,13 +605,15 @@ def logs(
     follow: bool = False,
     since_minutes: int | None = None,
     timestamps: bool = False,
-    poll_interval: float = 2.0,
+    poll_interval: float | None = None,
     should_stop: Callable[[], bool] | None = None,
+    schedule: waiting.Backoff | None = None,
 ) -> int:
     """Print the task's log lines through ``sink`` (the newest running task of the project by default).
 
-    With ``follow``, polls until ``should_stop()`` or Ctrl-C (Interrupted, exit 130). Returns the number
-    of lines printed.
+    With ``follow``, polls until ``should_stop()`` or Ctrl-C (Interrupted, exit 130): on ``schedule`` (1 s,
+    backing off to 5 s while nothing new comes, back to 1 s when lines arrive). Returns the number of
+    lines printed.
     """
     if task is None:
         running = project_tasks(ctx, target, project_name)
@@ -616,7 +638,10 @@ def logs(
     start = int((time.time() - since_minutes * 60) * 1000) if since_minutes is not None else None
     seen: set[str] = set()
     printed = 0
+    pacer = waiting.Pacer(float("inf"), _schedule(schedule, poll_interval), sleep=_sleep)
     while True:
+        pacer.wait()
+        before = printed
         events: list[dict[str, Any]] = []
         by_group: dict[tuple[str, str | None], list[str]] = {}
         for s in streams:
@@ -648,7 +673,8 @@ def logs(
             start = max(start or 0, int(event.get("timestamp", 0)))
         if not follow or (should_stop is not None and should_stop()):
             return printed
-        _sleep(poll_interval)
+        if printed > before:
+            pacer.reset()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -663,8 +689,6 @@ class AwsBackend:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        # ecs-cli's own interval against AWS; the local emulator moves a step every 0.3 s
-        self.poll = 0.3 if ctx.local else 6.0
         # the running tasks the last ps described: up (which compose.up runs right after ps) reuses them
         self._running: list[dict[str, Any]] | None = None
 
@@ -709,7 +733,6 @@ class AwsBackend:
             create_log_groups_first=create_log_groups,
             force_update=force_update,
             timeout=timeout if timeout is not None else DEFAULT_UP_TIMEOUT,
-            poll_interval=self.poll,
             on_progress=output.progress,
             warn=output.warning,
             running=self._running,
@@ -729,7 +752,6 @@ class AwsBackend:
             self.target(target),
             target.project_name,
             timeout=timeout if timeout is not None else 600.0,
-            poll_interval=self.poll,
             on_progress=output.progress,
         )
         return UpReport(stopped_tasks=stopped)
@@ -755,5 +777,4 @@ class AwsBackend:
             follow=follow,
             since_minutes=since,
             timestamps=timestamps,
-            poll_interval=min(self.poll * 3, 2.0),
         )
