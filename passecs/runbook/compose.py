@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from passecs.backends import DEFAULT_UP_TIMEOUT, backend_for
+from passecs.backends import DEFAULT_UP_TIMEOUT, Backend, backend_for
 from passecs.backends.ecscli import argv as ecscli
 from passecs.backends.ecscli.backend import advice
 from passecs.core import output
@@ -176,17 +176,24 @@ def up(
     create_log_groups: bool = False,
     force_update: bool = False,
     timeout: float = DEFAULT_UP_TIMEOUT,
+    backend: Backend | None = None,
+    running: list[Container] | None = None,
 ) -> UpOutcome:
-    """Start the project's task (replacing running ones when ecs-cli decides to), then prove it runs."""
+    """Start the project's task (replacing running ones when ecs-cli decides to), then prove it runs.
+
+    ``backend`` and ``running`` (its ps, just made): a caller that has listed the running containers
+    already (deploy, at the same time as the role check) passes them, so that they are not listed again.
+    """
     target = resolve_target(ctx, cluster_config, files)
     from passecs.files.project import service_names  # YAML and the project model: only for up and logs
 
     services = service_names(ctx.project_dir, target.files)  # a broken compose file stops us here (exit 3)
     guard.confirm(ctx, action="up", cluster_config=cluster_config, yes=yes)
-    backend = backend_for(ctx)
+    backend = backend or backend_for(ctx)
     deadline = time.monotonic() + timeout
 
-    running = backend.ps(target, timeout=_remaining(deadline, timeout, "listing running tasks"))
+    if running is None:
+        running = backend.ps(target, timeout=_remaining(deadline, timeout, "listing running tasks"))
     if running:
         tasks = group_by_task(running)
         definitions = sorted({c.task_definition for c in running})
@@ -216,12 +223,14 @@ def up(
     if report.kept_running:
         output.notice("the task definition is unchanged: the running task(s) were kept (--force-update replaces them)")
 
-    # the aws backend has just described the tasks it waited for: that is the check, no second ps
-    containers = (
-        report.containers
-        if report.containers is not None
-        else backend.ps(target, timeout=_remaining(deadline, timeout, "checking the containers"))
-    )
+    # the aws backend has just described the tasks it waited for: that is the check, no second ps; nor
+    # when ecs-cli kept tasks the ps before up showed all RUNNING (the answer is known)
+    if report.containers is not None:
+        containers = report.containers
+    elif report.kept_running and running and all(c.running for c in running):
+        containers = running
+    else:
+        containers = backend.ps(target, timeout=_remaining(deadline, timeout, "checking the containers"))
     problems = list(dict.fromkeys(report.failures))
     if not containers and not problems:
         problems.append(f"no task of project '{target.project_name}' is running after up")

@@ -110,7 +110,14 @@ def deploy(
     steps.append(doctor_step)
     output.progress(f"[1/3] doctor: {doctor_step.detail}")
 
-    role = iam.ensure_role(ctx, region=region)
+    # the role check and the listing of the project's running containers are independent: asked at once
+    # (up gets the listing, so nothing is asked twice)
+    from passecs.backends import backend_for
+    from passecs.core.context import gather
+
+    target = compose.resolve_target(ctx, cluster_config)
+    backend = backend_for(ctx)
+    role, running = gather(lambda: iam.ensure_role(ctx, region=region), lambda: backend.ps(target, timeout=timeout))
     role_outcome = DONE if role.changed else IN_PLACE
     steps.append(
         StepOutcome(
@@ -121,7 +128,15 @@ def deploy(
     )
     output.progress(f"[2/3] iam ensure-role {role.role_name}: {role_outcome}")
 
-    up = compose.up(ctx, cluster_config=cluster_config, yes=True, create_log_groups=create_log_groups, timeout=timeout)
+    up = compose.up(
+        ctx,
+        cluster_config=cluster_config,
+        yes=True,
+        create_log_groups=create_log_groups,
+        timeout=timeout,
+        backend=backend,
+        running=running,
+    )
     if up.kept_running:
         up_step = StepOutcome("up", IN_PLACE, f"task definition {up.task_definition} unchanged; tasks kept running")
     elif up.replaced:

@@ -17,12 +17,14 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from passecs.backends import DEFAULT_UP_TIMEOUT, UpReport
 from passecs.backends.aws import calls as awscli
 from passecs.backends.aws.taskdef import build_task_definition, differs
 from passecs.core import output, waiting
+from passecs.core.context import gather
 from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, ParseError, TimedOut
 from passecs.core.records import Container, Port
 
@@ -35,6 +37,13 @@ Sink = Callable[[str], None]
 
 PENDING_STATES = ("PROVISIONING", "PENDING", "ACTIVATING")
 _BATCH = 100  # describe-tasks and describe-network-interfaces take at most 100 ids
+
+
+class NotLooked:
+    """Stands for an answer nobody has asked AWS for yet (None would mean "asked: there is none")."""
+
+
+NOT_LOOKED = NotLooked()
 
 
 @dataclass(frozen=True)
@@ -142,8 +151,9 @@ def project_tasks(
     """The project's tasks (family = project, group ``task:<project>`` or legacy startedBy), in
     ``desired`` order as ecs-cli lists them."""
     arns: list[str] = []
-    for status in desired:
-        arns += [a for a in _list_tasks(ctx, target, project_name, status) if a not in arns]
+    listed = gather(*(partial(_list_tasks, ctx, target, project_name, status) for status in desired))
+    for found in listed:
+        arns += [a for a in found if a not in arns]
     if not arns:
         return []
     group = f"task:{project_name}"
@@ -270,14 +280,24 @@ def _records(
     tasks: Sequence[Mapping[str, Any]],
     definitions: dict[str, dict[str, Any]] | None = None,
     warn: Sink | None = None,
+    learnt: dict[str, dict[str, Any]] | None = None,
 ) -> list[Container]:
+    """The records of ``tasks``: ``definitions`` (by ARN) are known already; the others are described and,
+    when ``learnt`` is given, added to it."""
     definitions = dict(definitions or {})
-    for arn in dict.fromkeys(str(t.get("taskDefinitionArn", "")) for t in tasks):
-        if arn and arn not in definitions:
-            found = describe_task_definition(ctx, target, arn)
-            if found is not None:
-                definitions[arn] = found
-    return to_records(tasks, definitions, _public_ips(ctx, target, tasks, warn), target.cluster)
+    arns = dict.fromkeys(str(t.get("taskDefinitionArn", "")) for t in tasks)
+    missing = [arn for arn in arns if arn and arn not in definitions]
+
+    def describe_missing() -> dict[str, dict[str, Any]]:
+        found = {arn: describe_task_definition(ctx, target, arn) for arn in missing}
+        return {arn: definition for arn, definition in found.items() if definition is not None}
+
+    # the task definitions and the network interfaces are independent questions: asked at once
+    described, public_ips = gather(describe_missing, lambda: _public_ips(ctx, target, tasks, warn))
+    definitions.update(described)
+    if learnt is not None:
+        learnt.update(described)
+    return to_records(tasks, definitions, public_ips, target.cluster)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -295,9 +315,38 @@ def ps_with_tasks(
     ctx: Context, target: Target, project_name: str, *, all_tasks: bool = False, warn: Sink | None = None
 ) -> tuple[list[dict[str, Any]], list[Container]]:
     """:func:`ps`, and the described tasks behind it (so that an ``up`` right after need not list them again)."""
+    return ps_with_definition(ctx, target, project_name, all_tasks=all_tasks, warn=warn, look_up_family=False)[:2]
+
+
+def ps_with_definition(
+    ctx: Context,
+    target: Target,
+    project_name: str,
+    *,
+    all_tasks: bool = False,
+    warn: Sink | None = None,
+    look_up_family: bool = True,
+    definitions: dict[str, dict[str, Any]] | None = None,
+) -> tuple[list[dict[str, Any]], list[Container], dict[str, Any] | NotLooked | None]:
+    """:func:`ps_with_tasks`, and the family's latest task definition (None: there is none), looked up at
+    the same time as the tasks are listed: ``up`` compares it with the compose files, and when the tasks
+    run it (as after a deploy) ps needs no describe-task-definition of its own.
+
+    ``definitions`` (by ARN): task definitions known already; every one described here is added to it.
+    """
     desired = ("RUNNING", "STOPPED") if all_tasks else ("RUNNING",)
-    tasks = project_tasks(ctx, target, project_name, desired=desired)
-    return tasks, _records(ctx, target, tasks, warn=warn)
+    latest: dict[str, Any] | NotLooked | None = NOT_LOOKED
+    if look_up_family:
+        tasks, latest = gather(
+            lambda: project_tasks(ctx, target, project_name, desired=desired),
+            lambda: describe_task_definition(ctx, target, project_name),
+        )
+    else:
+        tasks = project_tasks(ctx, target, project_name, desired=desired)
+    known = definitions if definitions is not None else {}
+    if isinstance(latest, dict):
+        known[str(latest["taskDefinitionArn"])] = latest
+    return tasks, _records(ctx, target, tasks, known, warn=warn, learnt=known), latest
 
 
 # --------------------------------------------------------------------------------------------------
@@ -392,9 +441,19 @@ def create_log_groups(ctx: Context, target: Target, definition: Mapping[str, Any
                 raise
 
 
-def register_if_changed(ctx: Context, target: Target, definition: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
-    """The latest revision of the family when it equals ``definition``, else a newly registered one."""
-    latest = describe_task_definition(ctx, target, str(definition["family"]))
+def register_if_changed(
+    ctx: Context,
+    target: Target,
+    definition: Mapping[str, Any],
+    *,
+    latest: dict[str, Any] | NotLooked | None = NOT_LOOKED,
+) -> tuple[dict[str, Any], bool]:
+    """The latest revision of the family when it equals ``definition``, else a newly registered one.
+
+    ``latest``: the family's latest revision when the caller has just looked it up (None: there is none).
+    """
+    if isinstance(latest, NotLooked):
+        latest = describe_task_definition(ctx, target, str(definition["family"]))
     if latest is not None and not differs(definition, latest):
         return latest, False
     data = _call(
@@ -422,6 +481,8 @@ def up(
     warn: Sink | None = None,
     running: Sequence[Mapping[str, Any]] | None = None,
     schedule: waiting.Backoff | None = None,
+    latest: dict[str, Any] | NotLooked | None = NOT_LOOKED,
+    running_containers: Sequence[Container] | None = None,
 ) -> UpResult:
     """``ecs-cli compose up`` through aws: register when changed, (re)start the project's task, wait.
 
@@ -446,9 +507,21 @@ def up(
             "list subnets under run_params.network_configuration.awsvpc_configuration in ecs-params.yml",
         )
 
-    # ``running``: the project's RUNNING tasks as the caller has just described them (saves two calls)
-    running = list(running) if running is not None else project_tasks(ctx, target, project_name)
-    registered_def, registered = register_if_changed(ctx, target, definition)
+    # what the caller has just asked AWS need not be asked again: ``running`` (the project's RUNNING tasks
+    # as described), ``running_containers`` (their records), ``latest`` (the family's latest revision);
+    # what is missing is asked at once (the two questions are independent)
+    if running is None:
+        if isinstance(latest, NotLooked):
+            found, latest = gather(
+                lambda: project_tasks(ctx, target, project_name),
+                lambda: describe_task_definition(ctx, target, str(definition["family"])),
+            )
+        else:
+            found = project_tasks(ctx, target, project_name)
+        running = found
+        running_containers = None
+    running = list(running)
+    registered_def, registered = register_if_changed(ctx, target, definition, latest=latest)
     arn = str(registered_def.get("taskDefinitionArn", ""))
     revision = family_revision(arn)
     say(f"{'registered' if registered else 'using'} task definition {revision}")
@@ -462,7 +535,11 @@ def up(
         if same and not force_update:
             say(f"{len(running)} task(s) of {project_name} already run {revision}: nothing to do")
             result.kept_running = True
-            result.containers = _records(ctx, target, running, definitions, warn)
+            result.containers = (
+                list(running_containers)
+                if running_containers is not None
+                else _records(ctx, target, running, definitions, warn)
+            )
             return result
         for task in running:
             say(f"stopping task {task_id(str(task.get('taskArn')))} (replaced by {revision})")
@@ -608,12 +685,14 @@ def logs(
     poll_interval: float | None = None,
     should_stop: Callable[[], bool] | None = None,
     schedule: waiting.Backoff | None = None,
+    described: Sequence[Mapping[str, Any]] = (),
+    definitions: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> int:
     """Print the task's log lines through ``sink`` (the newest running task of the project by default).
 
     With ``follow``, polls until ``should_stop()`` or Ctrl-C (Interrupted, exit 130): on ``schedule`` (1 s,
     backing off to 5 s while nothing new comes, back to 1 s when lines arrive). Returns the number of
-    lines printed.
+    lines printed. ``described`` (tasks) and ``definitions`` (by ARN): what the caller has just asked AWS.
     """
     if task is None:
         running = project_tasks(ctx, target, project_name)
@@ -626,11 +705,15 @@ def logs(
         definition_arn = str(newest.get("taskDefinitionArn"))
         task = task_id(str(newest.get("taskArn")))
     else:
-        found = _describe_tasks(ctx, target, [task])
+        found: Sequence[Mapping[str, Any]] = [
+            t for t in described if task in (task_id(str(t.get("taskArn"))), str(t.get("taskArn")))
+        ]
+        found = found or _describe_tasks(ctx, target, [task])
         if not found:
             raise InvalidInput(f"--task-id {task}: no such task on cluster {target.cluster}", "see `passecs ps --all`")
         definition_arn = str(found[0].get("taskDefinitionArn"))
-    definition = describe_task_definition(ctx, target, definition_arn)
+    known = (definitions or {}).get(definition_arn)
+    definition = dict(known) if known is not None else describe_task_definition(ctx, target, definition_arn)
     if definition is None:
         raise CommandFailed(f"task definition {definition_arn} not found", "see `passecs ps --all`")
     streams = log_streams(definition, task, service, target.region)
@@ -689,8 +772,11 @@ class AwsBackend:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        # the running tasks the last ps described: up (which compose.up runs right after ps) reuses them
+        # what the last ps learnt: up (which compose.up runs right after ps) reuses it instead of asking again
         self._running: list[dict[str, Any]] | None = None
+        self._containers: list[Container] | None = None
+        self._latest: dict[str, Any] | NotLooked | None = NOT_LOOKED
+        self._definitions: dict[str, dict[str, Any]] = {}  # by ARN: every task definition described
 
     def target(self, compose_target: ComposeTarget) -> Target:
         from passecs.files.ecs import read_cluster_configurations
@@ -708,10 +794,20 @@ class AwsBackend:
     def ps(
         self, target: ComposeTarget, *, all_tasks: bool = False, timeout: float | None = None
     ) -> list[Container]:
-        tasks, containers = ps_with_tasks(
-            self.ctx, self.target(target), target.project_name, all_tasks=all_tasks, warn=output.warning
+        # with the tasks, the family's latest task definition: the one up compares with the compose files,
+        # and, when the tasks run it, the one ps needs for their ports (asked at once, never twice)
+        tasks, containers, latest = ps_with_definition(
+            self.ctx,
+            self.target(target),
+            target.project_name,
+            all_tasks=all_tasks,
+            warn=output.warning,
+            look_up_family=not all_tasks,
+            definitions=self._definitions,
         )
-        self._running = None if all_tasks else tasks
+        self._running, self._containers, self._latest = (
+            (None, None, NOT_LOOKED) if all_tasks else (tasks, containers, latest)
+        )
         return containers
 
     def up(
@@ -736,8 +832,10 @@ class AwsBackend:
             on_progress=output.progress,
             warn=output.warning,
             running=self._running,
+            latest=self._latest,
+            running_containers=self._containers,
         )
-        self._running = None
+        self._running, self._containers, self._latest = None, None, NOT_LOOKED
         return UpReport(
             task_definition=result.task_definition,
             started_tasks=result.started_tasks,
@@ -777,4 +875,6 @@ class AwsBackend:
             follow=follow,
             since_minutes=since,
             timestamps=timestamps,
+            described=self._running or (),  # compose.logs has just run ps: the task is among these
+            definitions=self._definitions,
         )
