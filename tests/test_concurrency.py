@@ -41,8 +41,9 @@ class Call:
 class FakeAccount:
     """A runner answering aws calls like a small ECS account; every call takes ``delay`` seconds."""
 
-    def __init__(self, delay: float = 0.1) -> None:
+    def __init__(self, delay: float = 0.1, looks_to_run: int = 0) -> None:
         self.delay = delay
+        self.looks_to_run = looks_to_run  # describe-tasks that show a new task PENDING before RUNNING
         self.lock = threading.Lock()
         self.calls: list[Call] = []
         self.definitions: list[dict[str, Any]] = []
@@ -112,7 +113,8 @@ class FakeAccount:
             "taskDefinitionArn": arn,
             "group": opts["--group"][0],
             "launchType": "FARGATE",
-            "lastStatus": "RUNNING",  # starts at once: the wait's first look sees it running
+            "lastStatus": "PROVISIONING" if self.looks_to_run else "RUNNING",
+            "looks": 0,
             "desiredStatus": "RUNNING",
             "attachments": [
                 {
@@ -129,7 +131,12 @@ class FakeAccount:
         return {"tasks": [self.tasks[task_arn]], "failures": []}
 
     def ecs_describe_tasks(self, opts: dict[str, list[str]]) -> Any:
-        return {"tasks": [self.tasks[a] for a in opts["--tasks"] if a in self.tasks], "failures": []}
+        tasks = [self.tasks[a] for a in opts["--tasks"] if a in self.tasks]
+        for task in tasks:
+            task["looks"] += 1
+            if task["lastStatus"] != "STOPPED":
+                task["lastStatus"] = "RUNNING" if task["looks"] > self.looks_to_run else "PENDING"
+        return {"tasks": tasks, "failures": []}
 
     def ecs_stop_task(self, opts: dict[str, list[str]]) -> Any:
         task = self.tasks[opts["--task"][0]]
@@ -307,3 +314,22 @@ def test_logs_after_ps_asks_nothing_again(
         "list-tasks",
     ]
     _no_repeats(account)
+
+
+def test_public_ips_are_asked_while_the_wait_goes_on(ready: Path) -> None:
+    from passecs.backends.aws import backend as awsbackend
+    from passecs.core import waiting
+    from passecs.files.project import load_project
+
+    account = FakeAccount(looks_to_run=2)  # PENDING (interface attached), PENDING, RUNNING
+    ctx = _context(ready, account)
+    target = awsbackend.Target("passdev", REGION)
+    network = awsbackend.Network(("subnet-1",), ("sg-1",), "ENABLED")
+    result = awsbackend.up(
+        ctx, load_project(ready), target, "pass", network=network, schedule=waiting.Backoff.fixed(0.3)
+    )
+    looks = account.named("describe-tasks")
+    (ips,) = account.named("describe-network-interfaces")
+    assert len(looks) == 3
+    assert ips.start < looks[-1].end  # asked before the look that saw the tasks RUNNING had ended
+    assert {p.ip for c in result.containers for p in c.ports} == {"54.0.0.1"}

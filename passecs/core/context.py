@@ -149,3 +149,30 @@ def gather(*calls: Callable[[], Any]) -> tuple[Any, ...]:
         raise Interrupted("interrupted") from None
     pool.shutdown()
     return tuple(future.result() for future in futures)
+
+
+def in_background(call: Callable[[], A]) -> Callable[[], A]:
+    """Start ``call`` on a thread now (its processes through ``Context.execute``, as :func:`gather`); the
+    function returned waits for it and returns its result or raises its error. The thread is a daemon: a
+    passecs that ends (Ctrl-C) does not wait for it."""
+    import threading
+
+    box: list[Any] = []
+
+    def target() -> None:
+        try:
+            box.append((True, call()))
+        except BaseException as exc:  # handed to whoever waits for the result
+            box.append((False, exc))
+
+    thread = threading.Thread(target=target, name="passecs-background", daemon=True)
+    thread.start()
+
+    def result() -> A:
+        thread.join()
+        ok, value = box[0]
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    return result

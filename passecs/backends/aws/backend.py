@@ -24,8 +24,8 @@ from passecs.backends import DEFAULT_UP_TIMEOUT, UpReport
 from passecs.backends.aws import calls as awscli
 from passecs.backends.aws.taskdef import build_task_definition, differs
 from passecs.core import output, waiting
-from passecs.core.context import gather
-from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, ParseError, TimedOut
+from passecs.core.context import gather, in_background
+from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, ParseError, PassecsError, TimedOut
 from passecs.core.records import Container, Port
 
 if TYPE_CHECKING:
@@ -176,17 +176,31 @@ def describe_task_definition(ctx: Context, target: Target, name: str) -> dict[st
     return _dict(_dict(data, "ecs describe-task-definition").get("taskDefinition"), "taskDefinition")
 
 
-def _public_ips(ctx: Context, target: Target, tasks: Iterable[Mapping[str, Any]], warn: Sink | None) -> dict[str, str]:
-    """task ARN -> public IP of its network interface, for running Fargate tasks (as ecs-cli's ps)."""
+def _interfaces(tasks: Iterable[Mapping[str, Any]], *, running_only: bool = True) -> dict[str, str]:
+    """network interface id -> task ARN, for the attached interfaces of (running) Fargate tasks."""
     eni_task: dict[str, str] = {}
     for task in tasks:
-        if task.get("launchType") != "FARGATE" or task.get("lastStatus") != "RUNNING":
+        if task.get("launchType") != "FARGATE" or (running_only and task.get("lastStatus") != "RUNNING"):
             continue
         for attachment in task.get("attachments") or []:
             if attachment.get("type") == "ElasticNetworkInterface" and attachment.get("status") == "ATTACHED":
                 for detail in attachment.get("details") or []:
                     if detail.get("name") == "networkInterfaceId":
                         eni_task[str(detail.get("value"))] = str(task.get("taskArn"))
+    return eni_task
+
+
+def _public_ips(
+    ctx: Context,
+    target: Target,
+    tasks: Iterable[Mapping[str, Any]],
+    warn: Sink | None,
+    *,
+    interfaces: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """task ARN -> public IP of its network interface, for running Fargate tasks (as ecs-cli's ps);
+    ``interfaces`` (id -> task ARN) instead of those of ``tasks``."""
+    eni_task = interfaces if interfaces is not None else _interfaces(tasks)
     if not eni_task:
         return {}
     ids = list(eni_task)
@@ -281,9 +295,10 @@ def _records(
     definitions: dict[str, dict[str, Any]] | None = None,
     warn: Sink | None = None,
     learnt: dict[str, dict[str, Any]] | None = None,
+    public_ips: Mapping[str, str] | None = None,
 ) -> list[Container]:
     """The records of ``tasks``: ``definitions`` (by ARN) are known already; the others are described and,
-    when ``learnt`` is given, added to it."""
+    when ``learnt`` is given, added to it. ``public_ips`` (task ARN -> IP): known already, not asked."""
     definitions = dict(definitions or {})
     arns = dict.fromkeys(str(t.get("taskDefinitionArn", "")) for t in tasks)
     missing = [arn for arn in arns if arn and arn not in definitions]
@@ -292,12 +307,15 @@ def _records(
         found = {arn: describe_task_definition(ctx, target, arn) for arn in missing}
         return {arn: definition for arn, definition in found.items() if definition is not None}
 
+    def ask_public_ips() -> Mapping[str, str]:
+        return public_ips if public_ips is not None else _public_ips(ctx, target, tasks, warn)
+
     # the task definitions and the network interfaces are independent questions: asked at once
-    described, public_ips = gather(describe_missing, lambda: _public_ips(ctx, target, tasks, warn))
+    described, ips = gather(describe_missing, ask_public_ips)
     definitions.update(described)
     if learnt is not None:
         learnt.update(described)
-    return to_records(tasks, definitions, public_ips, target.cluster)
+    return to_records(tasks, definitions, ips, target.cluster)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -377,6 +395,7 @@ def _wait(
     poll_interval: float | None = None,
     on_progress: Sink | None,
     schedule: waiting.Backoff | None = None,
+    on_look: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """describe-tasks until every task's lastStatus is ``until``; a task that stops first is a failure.
 
@@ -389,6 +408,8 @@ def _wait(
     while True:
         pacer.wait()
         tasks = _describe_tasks(ctx, target, arns)
+        if on_look is not None:
+            on_look(tasks)
         for task in tasks:
             for container in task.get("containers") or []:
                 key = (task_id(str(task.get("taskArn"))), str(container.get("name")))
@@ -525,7 +546,8 @@ def up(
     arn = str(registered_def.get("taskDefinitionArn", ""))
     revision = family_revision(arn)
     say(f"{'registered' if registered else 'using'} task definition {revision}")
-    if create_log_groups_first:
+    keep = bool(running) and not force_update and all(t.get("taskDefinitionArn") == arn for t in running)
+    if create_log_groups_first and not keep:  # tasks that run this revision have their log groups
         create_log_groups(ctx, target, registered_def, say)
 
     result = UpResult(task_definition=revision, registered=registered)
@@ -576,12 +598,44 @@ def up(
     result.started_tasks = [task_id(a) for a in arns]
     for task_arn in arns:
         say(f"started task {task_id(task_arn)} ({revision})")
+    public_ips = _EarlyPublicIps(ctx, target, warn)
     tasks = _wait(
         ctx, target, arns, until="RUNNING", timeout=timeout, poll_interval=poll_interval, on_progress=say,
-        schedule=schedule,
+        schedule=schedule, on_look=public_ips.look,
     )
-    result.containers = _records(ctx, target, tasks, definitions, warn)
+    result.containers = _records(ctx, target, tasks, definitions, warn, public_ips=public_ips.result(tasks))
     return result
+
+
+class _EarlyPublicIps:
+    """The public IPs of tasks being started, asked while the wait goes on: a Fargate task's network
+    interface is attached (with its public IP) before the task runs, and stays while it runs. Asked once,
+    in the background, on the first look that shows every new task's interface attached; so the look that
+    sees the tasks RUNNING is not followed by one more call."""
+
+    def __init__(self, ctx: Context, target: Target, warn: Sink | None) -> None:
+        self.ctx, self.target, self.warn = ctx, target, warn
+        self.interfaces: dict[str, str] | None = None
+        self.answer: Callable[[], dict[str, str]] | None = None
+
+    def look(self, tasks: list[dict[str, Any]]) -> None:
+        if self.answer is not None or any(t.get("launchType") != "FARGATE" for t in tasks):
+            return
+        interfaces = _interfaces(tasks, running_only=False)
+        if len(set(interfaces.values())) == len(tasks):  # every task has its interface
+            self.interfaces = interfaces
+            self.answer = in_background(
+                lambda: _public_ips(self.ctx, self.target, tasks, self.warn, interfaces=interfaces)
+            )
+
+    def result(self, tasks: list[dict[str, Any]]) -> dict[str, str] | None:
+        """The answer, when it was asked about the interfaces the running ``tasks`` have; else None."""
+        if self.answer is None or self.interfaces != _interfaces(tasks):
+            return None
+        try:
+            return self.answer()
+        except PassecsError:
+            return None  # asked again the usual way
 
 
 # --------------------------------------------------------------------------------------------------
