@@ -282,7 +282,8 @@ def test_second_deploy_with_nothing_to_change_asks_each_question_once(ready: Pat
     ]
     _no_repeats(account)
     role, listing, family = account.one("get-role"), account.one("list-tasks"), account.one("describe-task-definition")
-    assert role.overlaps(listing) and listing.overlaps(family)
+    policies = account.one("list-attached-role-policies")
+    assert role.overlaps(listing) and listing.overlaps(family) and role.overlaps(policies)
     assert {p.ip for c in report.containers for p in c.ports} == {"54.0.0.1"}
 
 

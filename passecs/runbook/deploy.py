@@ -113,11 +113,18 @@ def deploy(
     # the role check and the listing of the project's running containers are independent: asked at once
     # (up gets the listing, so nothing is asked twice)
     from passecs.backends import backend_for
-    from passecs.core.context import gather
+    from passecs.core.context import gather, in_background
 
     target = compose.resolve_target(ctx, cluster_config)
     backend = backend_for(ctx)
-    role, running = gather(lambda: iam.ensure_role(ctx, region=region), lambda: backend.ps(target, timeout=timeout))
+    prepared = iam.prepare(ctx, region=region)
+    # with get-role, the role's policies (the next question when it exists, as it does from the second
+    # deploy on); never with --dry-run, which asks AWS nothing about the role
+    attached = None if ctx.dry_run else in_background(lambda: iam.attached_policies(ctx, prepared))
+    role, running = gather(
+        lambda: iam.ensure_role(ctx, prepared=prepared, attached=attached),
+        lambda: backend.ps(target, timeout=timeout),
+    )
     role_outcome = DONE if role.changed else IN_PLACE
     steps.append(
         StepOutcome(
