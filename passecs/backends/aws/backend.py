@@ -629,13 +629,15 @@ class _EarlyPublicIps:
             )
 
     def result(self, tasks: list[dict[str, Any]]) -> dict[str, str] | None:
-        """The answer, when it was asked about the interfaces the running ``tasks`` have; else None."""
+        """The answer, when it was asked about the interfaces the running ``tasks`` have and gave every
+        task its public IP (one may come a moment after its interface); else None: asked the usual way."""
         if self.answer is None or self.interfaces != _interfaces(tasks):
             return None
         try:
-            return self.answer()
+            ips = self.answer()
         except PassecsError:
-            return None  # asked again the usual way
+            return None
+        return ips if len(ips) == len(tasks) else None
 
 
 # --------------------------------------------------------------------------------------------------
