@@ -92,11 +92,6 @@ def _running(env: dict[str, str], family: str) -> list[str]:
     return list(listed["taskArns"])
 
 
-def _task_seconds(env: dict[str, str], family: str) -> float:
-    """createdAt -> startedAt of the family's running task, as the emulator recorded them."""
-    arns = _running(env, family)
-    (task,) = _aws_json(env, "ecs", "describe-tasks", "--cluster", "passdev", "--tasks", *arns)["tasks"]
-    return _time(task["startedAt"]) - _time(task["createdAt"])
 
 
 def _median_ms(argv: list[str], env: dict[str, str], cwd: Path, runs: int) -> tuple[float, float]:
@@ -113,11 +108,14 @@ def _median_ms(argv: list[str], env: dict[str, str], cwd: Path, runs: int) -> tu
     return statistics.median(walls[1:]), statistics.median(cpus[1:])
 
 
-def _stop_all(env: dict[str, str]) -> None:
+def _stop_all(env: dict[str, str]) -> float:
     """Stop the project's running task without waiting (as `down` would, minus the wait): list-tasks no
-    longer shows it, so the next up starts from nothing."""
-    for arn in _running(env, "pass"):
-        _aws_json(env, "ecs", "stop-task", "--cluster", "passdev", "--task", arn)
+    longer shows it, so the next up starts from nothing. Returns the time it took to start (createdAt ->
+    startedAt, as the emulator recorded them)."""
+    (arn,) = _running(env, "pass")
+    (task,) = _aws_json(env, "ecs", "describe-tasks", "--cluster", "passdev", "--tasks", arn)["tasks"]
+    _aws_json(env, "ecs", "stop-task", "--cluster", "passdev", "--task", arn)
+    return _time(task["startedAt"]) - _time(task["createdAt"])
 
 
 def _calls(log: Path) -> list[str]:
@@ -141,6 +139,7 @@ def main() -> int:
         shim.write_text(f'#!/bin/sh\necho "$*" >> "{calls_log}"\nexec "{bench._bin("aws")}" "$@"\n')
         shim.chmod(0o755)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ECS_", "PASSECS_", "COMPOSE_"))}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # as pip installs it, passecs runs from bytecode
         env.update(
             HOME=str(work / "home"),
             PASSECS_STATE_DIR=str(state_dir),
@@ -153,9 +152,8 @@ def main() -> int:
         try:
             _set_transition(state.url, STEP_SECONDS)
             aws_env = {**env, **emulator.local_environment(state, state_dir)}
-            _run([passecs, "--local", "ps"], env, project, "passecs --local ps (creates clusters and network)")
-            _aws_json(aws_env, "logs", "create-log-group", "--log-group-name", "pass")  # what compose files name
             ecs_env = bench._setup(work / "ecs-cli", "http://127.0.0.1:9")  # the fake ecs-cli needs no AWS
+            ecs_env.pop("PYTHONDONTWRITEBYTECODE", None)
             ecs_project = work / "ecs-cli" / "project"
             ecs_env.update(FAKE_ECS_CLI_POLL=str(ECS_CLI_POLL), FAKE_ECS_CLI_TASK_START=str(2 * STEP_SECONDS))
             from dotenv import dotenv_values  # the subnet and security group ids ecs-params.yml names
@@ -166,8 +164,8 @@ def main() -> int:
                 "--project-name", "pass", "--ecs-params", "ecs-params.yml", "up",
             ]  # fmt: skip
 
-            # deploy: the first creates the role, registers the task definition, starts the task; the
-            # next ones have nothing to change
+            # deploy: the first creates the clusters and network (first use of the emulator), the role, the
+            # log group, registers the task definition and starts the task; the next have nothing to change
             first = _run([passecs, "--local", "deploy", "--yes"], env, project, "first deploy")
             seconds, counts = [], []
             for _ in range(args.runs):
@@ -178,7 +176,9 @@ def main() -> int:
 
             ups, tasks, ecs_clis = [], [], []
             for run in range(args.runs):
-                _stop_all(aws_env)
+                took = _stop_all(aws_env)
+                if run:
+                    tasks.append(took)
                 (work / "ecs-cli" / "state" / "compose.json").unlink(missing_ok=True)  # fresh for the fake too
                 fake = threading.Thread(target=lambda: ecs_clis.append(_run(ecs_up, ecs_env, ecs_project, "ecs-cli")))
                 fake.start()  # at the same time: the fake sleeps while it "polls"
@@ -187,9 +187,9 @@ def main() -> int:
                 fake.join()
                 if len(ecs_clis) != run + 1:
                     sys.exit("the fake ecs-cli's compose up failed")
-                tasks.append(_task_seconds(aws_env, "pass"))
-                print(f"run {run + 1}: passecs up {ups[-1]:5.2f} s, its tasks took {tasks[-1]:5.2f} s, "
-                      f"fake ecs-cli up {ecs_clis[-1]:5.2f} s")  # fmt: skip
+                print(f"run {run + 1}: passecs up {ups[-1]:5.2f} s, fake ecs-cli up {ecs_clis[-1]:5.2f} s")
+            tasks.append(_stop_all(aws_env))
+            print(f"the tasks themselves took (createdAt -> startedAt): {', '.join(f'{t:.2f} s' for t in tasks)}")
         finally:
             emulator.stop(state_dir)
 
