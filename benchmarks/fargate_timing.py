@@ -194,7 +194,7 @@ def main() -> int:
             emulator.stop(state_dir)
 
         bare = [*ecs_up[:-1], "ps", "--desired-status", "RUNNING"]
-        ps_runs = 10
+        ps_runs = 15
         bare_ms, bare_cpu = _median_ms(bare, ecs_env, ecs_project, ps_runs)
         wrapped_ms, wrapped_cpu = _median_ms([passecs, "ps", "--json"], ecs_env, ecs_project, ps_runs)
 
