@@ -175,13 +175,39 @@ def _asks_for_help(ctx: typer.Context) -> bool:
     return any(word in ("--help", "-h") for word in words)
 
 
-def _register_commands() -> None:
-    from passecs.commands import register_all
-
-    register_all(app)
+_registered: list[tuple[str, ...]] = [()]  # the command modules registered on `app` now
 
 
-_register_commands()
+def _register_commands(args: list[str] | None = None) -> None:
+    """Register the commands a run of ``args`` needs (every one without ``args``, for help, or for a name
+    passecs does not know, so that Typer lists them or suggests one). :func:`run_app` calls it; code that
+    drives ``app`` itself calls it first without arguments."""
+    from passecs import commands
+
+    wanted = commands.modules_for(_command_name(args)) if args is not None else commands.MODULES
+    if wanted == _registered[0]:
+        return
+    app.registered_commands.clear()
+    app.registered_groups.clear()
+    commands.register(app, wanted)
+    _registered[0] = wanted
+
+
+# global options that take a value (the next argument, or after `=`)
+_VALUE_OPTIONS = ("--project-dir", "-C", "--env-file", "--backend")
+
+
+def _command_name(args: list[str]) -> str | None:
+    """The command ``args`` name after the global options; None when help or the version is asked first."""
+    words = iter(args)
+    for word in words:
+        if word in ("--help", "-h", "--version"):
+            return None
+        if word in _VALUE_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def _usage_fix(exc: click_exceptions.UsageError) -> str:
@@ -230,6 +256,7 @@ def run_app(args: list[str]) -> int:
 
 
 def _run(args: list[str]) -> int:
+    _register_commands(args)
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=args, prog_name="passecs", standalone_mode=False)

@@ -100,7 +100,14 @@ def test_without_ecs_cli_the_aws_backend_is_chosen_with_a_notice(  # type: ignor
     cli, rehearsal: Path, bin_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(bin_dir))  # no ecs-cli, and an aws that says who called it
-    write_executable(bin_dir / "aws", "import sys\nprint('{\"taskArns\": []}')\n")
+    write_executable(
+        bin_dir / "aws",
+        "import sys\n"
+        "if 'describe-task-definition' in sys.argv:  # ps looks up the family's latest revision too\n"
+        "    sys.exit('An error occurred (ClientException) when calling the DescribeTaskDefinition operation: "
+        "Unable to describe task definition.')\n"
+        "print('{\"taskArns\": []}')\n",
+    )
     (Path.home() / ".ecs").mkdir()
     (Path.home() / ".ecs" / "config").write_text(
         "version: v1\ndefault: passdev\nclusters:\n  passdev:\n    cluster: passdev\n    region: us-east-1\n"

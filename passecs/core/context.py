@@ -10,10 +10,10 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from passecs.core import output
-from passecs.core.errors import CommandFailed, InvalidInput
+from passecs.core.errors import CommandFailed, Interrupted, InvalidInput
 from passecs.core.masking import mask, secret_values
 from passecs.core.runner import Command, LineSink, Result, run
 
@@ -22,6 +22,14 @@ SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 MAX_ENV_VARIABLES = 1000  # in an env file loaded into the environment (.env, --env-file)
 
 Runner = Callable[..., Result]
+
+A = TypeVar("A")
+B = TypeVar("B")
+C = TypeVar("C")
+D = TypeVar("D")
+
+# at most this many processes at once: each aws process is ~0.4 s of Python start-up on one core
+MAX_AT_ONCE = 4
 
 
 def load_env_file(path: Path) -> None:
@@ -145,3 +153,62 @@ class Context:
             fix,
             detail=result.tail() or None,
         )
+
+
+@overload
+def gather(a: Callable[[], A], b: Callable[[], B], /) -> tuple[A, B]: ...
+@overload
+def gather(a: Callable[[], A], b: Callable[[], B], c: Callable[[], C], /) -> tuple[A, B, C]: ...
+@overload
+def gather(
+    a: Callable[[], A], b: Callable[[], B], c: Callable[[], C], d: Callable[[], D], /
+) -> tuple[A, B, C, D]: ...
+@overload
+def gather(*calls: Callable[[], Any]) -> tuple[Any, ...]: ...
+def gather(*calls: Callable[[], Any]) -> tuple[Any, ...]:
+    """Run independent ``calls`` at once (threads; each starts its processes through ``Context.execute``,
+    so ``--dry-run``, ``--verbose`` and masking hold) and return their results in the order given.
+
+    Every call runs to its end; then the first failure, in the order given, is raised. One call (or none)
+    runs in this thread. Ctrl-C while waiting raises Interrupted; calls not yet started are dropped.
+    """
+    if len(calls) <= 1:
+        return tuple(call() for call in calls)
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    pool = ThreadPoolExecutor(max_workers=min(len(calls), MAX_AT_ONCE), thread_name_prefix="passecs")
+    futures = [pool.submit(call) for call in calls]
+    try:
+        wait(futures)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise Interrupted("interrupted") from None
+    pool.shutdown()
+    return tuple(future.result() for future in futures)
+
+
+def in_background(call: Callable[[], A]) -> Callable[[], A]:
+    """Start ``call`` on a thread now (its processes through ``Context.execute``, as :func:`gather`); the
+    function returned waits for it and returns its result or raises its error. The thread is a daemon: a
+    passecs that ends (Ctrl-C) does not wait for it."""
+    import threading
+
+    box: list[Any] = []
+
+    def target() -> None:
+        try:
+            box.append((True, call()))
+        except BaseException as exc:  # handed to whoever waits for the result
+            box.append((False, exc))
+
+    thread = threading.Thread(target=target, name="passecs-background", daemon=True)
+    thread.start()
+
+    def result() -> A:
+        thread.join()
+        ok, value = box[0]
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    return result

@@ -12,6 +12,7 @@ import os
 import shlex
 import shutil
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -131,7 +132,12 @@ def run(
     ``on_stdout``/``on_stderr`` receive each line as it arrives; the text is kept as well. A timeout kills
     the child's whole process group and raises :class:`TimedOut`; Ctrl-C stops it and raises
     :class:`Interrupted`. A missing executable raises :class:`ToolNotFound`.
+
+    Without line sinks the child runs through the standard library (:func:`_run_captured`): importing
+    ``sh`` costs ~25-50 ms (asyncio, importlib.metadata), more than some commands it wraps take.
     """
+    if on_stdout is None and on_stderr is None:
+        return _run_captured(command, timeout)
     import sh  # the one place; imported lazily because it costs ~90 ms (asyncio)
 
     env = command.child_env()
@@ -189,6 +195,62 @@ def run(
             "raise the limit with --timeout, or check the AWS console for what is stuck",
         )
     return Result(command, exit_code, out.text(), err.text(), duration)
+
+
+class _Group:
+    """A child started by :mod:`subprocess` in a session (and so a process group) of its own, with the
+    group calls of sh's process that :func:`_kill_group` and :func:`_interrupt_group` use."""
+
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        self.popen = popen
+
+    def signal_group(self, signum: int) -> None:
+        os.killpg(self.popen.pid, signum)
+
+    def kill_group(self) -> None:
+        os.killpg(self.popen.pid, signal.SIGKILL)
+
+    def is_alive(self) -> tuple[bool, int | None]:
+        code = self.popen.poll()
+        return code is None, code
+
+
+def _run_captured(command: Command, timeout: float | None) -> Result:
+    """:func:`run` for a child whose output is only kept (no line sinks): the same pipes, process group,
+    timeout, Ctrl-C and exit-code rules, through :mod:`subprocess`."""
+    env = command.child_env()
+    executable = _executable(command, env)
+    started = time.monotonic()
+    try:
+        popen = subprocess.Popen(
+            (executable, *command.argv[1:]),
+            env=env,
+            cwd=command.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # so a timeout or Ctrl-C reaches the child's own children too
+        )
+    except OSError as exc:  # the exec itself failed (not executable, bad interpreter)
+        raise ToolNotFound(f"{command.program}: cannot be started: {exc}", "check the file") from None
+    group = _Group(popen)
+    try:
+        out, err = popen.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(group)
+        popen.communicate()
+        raise TimedOut(
+            f"timed out after {timeout:g} s: {command.display()}",
+            "raise the limit with --timeout, or check the AWS console for what is stuck",
+        ) from None
+    except KeyboardInterrupt:
+        _interrupt_group(group)
+        popen.wait()
+        raise Interrupted(f"interrupted: {command.display()}") from None
+    code = popen.returncode
+    exit_code = code if code >= 0 else 128 + abs(code)
+    text = (out.decode("utf-8", errors="replace"), err.decode("utf-8", errors="replace"))
+    return Result(command, exit_code, *text, time.monotonic() - started)
 
 
 def _wait(proc: object) -> int:

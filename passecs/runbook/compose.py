@@ -315,8 +315,14 @@ def up(
     create_log_groups: bool = False,
     force_update: bool = False,
     timeout: float = DEFAULT_UP_TIMEOUT,
+    backend: Backend | None = None,
+    running: list[Container] | None = None,
 ) -> UpOutcome:
-    """Start the project's task (replacing running ones when ecs-cli decides to), then prove it runs."""
+    """Start the project's task (replacing running ones when ecs-cli decides to), then prove it runs.
+
+    ``backend`` and ``running`` (its ps, just made): a caller that has listed the running containers
+    already (deploy, at the same time as the role check) passes them, so that they are not listed again.
+    """
     target = resolve_target(ctx, cluster_config, files)
     from passecs.files.project import service_names  # YAML and the project model: only for up and logs
 
@@ -331,7 +337,7 @@ def up(
     output.progress(f"project {target.project_name} (from {target.project_name_source})")
     with one_at_a_time(ctx, target.project_name, target.cluster_config, "up"):
         outcome = _up(ctx, target, services, where, create_log_groups=create_log_groups, force_update=force_update,
-                      timeout=timeout)  # fmt: skip
+                      timeout=timeout, backend=backend, running=running)  # fmt: skip
     return dataclasses.replace(outcome, cost=estimate)
 
 
@@ -381,11 +387,14 @@ def _up(
     create_log_groups: bool,
     force_update: bool,
     timeout: float,
+    backend: Backend | None = None,
+    running: list[Container] | None = None,
 ) -> UpOutcome:
-    backend = backend_for(ctx)
+    backend = backend or backend_for(ctx)
     deadline = time.monotonic() + timeout
 
-    running = backend.ps(target, timeout=_remaining(deadline, timeout, "listing running tasks"))
+    if running is None:
+        running = backend.ps(target, timeout=_remaining(deadline, timeout, "listing running tasks"))
     if running:
         tasks = group_by_task(running)
         definitions = sorted({c.task_definition for c in running})
@@ -417,12 +426,14 @@ def _up(
     if report.kept_running:
         output.notice("the task definition is unchanged: the running task(s) were kept (--force-update replaces them)")
 
-    # the aws backend has just described the tasks it waited for: that is the check, no second ps
-    containers = (
-        report.containers
-        if report.containers is not None
-        else backend.ps(target, timeout=_remaining(deadline, timeout, "checking the containers"))
-    )
+    # the aws backend has just described the tasks it waited for: that is the check, no second ps; nor
+    # when ecs-cli kept tasks the ps before up showed all RUNNING (the answer is known)
+    if report.containers is not None:
+        containers = report.containers
+    elif report.kept_running and running and all(c.running for c in running):
+        containers = running
+    else:
+        containers = backend.ps(target, timeout=_remaining(deadline, timeout, "checking the containers"))
     if not report.failures:
         containers = _converge(backend, target, where, containers, deadline, timeout)
     check_running(ctx, target, containers, services, report.failures, backend=backend, report=report, where=where)

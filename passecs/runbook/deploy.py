@@ -128,7 +128,21 @@ def _deploy(
     steps.append(doctor_step)
     output.progress(f"[1/3] doctor: {doctor_step.detail}")
 
-    role = iam.ensure_role(ctx, region=region)
+    # the role check and the listing of the project's running containers are independent: asked at once
+    # (up gets the listing, so nothing is asked twice)
+    from passecs.backends import backend_for
+    from passecs.core.context import gather, in_background
+
+    target = compose.resolve_target(ctx, pinned)
+    backend = backend_for(ctx)
+    prepared = iam.prepare(ctx, region=region)
+    # with get-role, the role's policies (the next question when it exists, as it does from the second
+    # deploy on); never with --dry-run, which asks AWS nothing about the role
+    attached = None if ctx.dry_run else in_background(lambda: iam.attached_policies(ctx, prepared))
+    role, running = gather(
+        lambda: iam.ensure_role(ctx, prepared=prepared, attached=attached),
+        lambda: backend.ps(target, timeout=timeout),
+    )
     role_outcome = DONE if role.changed else IN_PLACE
     steps.append(
         StepOutcome(
@@ -139,7 +153,15 @@ def _deploy(
     )
     output.progress(f"[2/3] iam ensure-role {role.role_name}: {role_outcome}")
 
-    up = compose.up(ctx, cluster_config=pinned, yes=True, create_log_groups=create_log_groups, timeout=timeout)
+    up = compose.up(
+        ctx,
+        cluster_config=pinned,
+        yes=True,
+        create_log_groups=create_log_groups,
+        timeout=timeout,
+        backend=backend,
+        running=running,
+    )
     if up.kept_running:
         up_step = StepOutcome("up", IN_PLACE, f"task definition {up.task_definition} unchanged; tasks kept running")
     elif up.replaced:

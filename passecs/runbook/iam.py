@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -379,6 +379,21 @@ def _attach_failed(exc: awscli.NoSuchEntity, role_name: str, env: Mapping[str, s
     )
 
 
+def attached_policies(
+    ctx: Context, prepared: Prepared, retry: awscli.RetryPolicy = awscli.DEFAULT_RETRY
+) -> tuple[awscli.AttachedPolicy, ...] | None:
+    """The policies attached to the role, None when it does not exist: asked at the same time as
+    :func:`ensure_role`'s get-role (which it then passes as ``attached``), it saves waiting for one call."""
+    from passecs.core.tools import AWS, require
+
+    call = awscli.iam_list_attached_role_policies(prepared.role_name, prepared.region.name)
+    try:
+        data = awscli.call_json(ctx, call, program=require(AWS, ctx.env), retry=retry)
+    except awscli.NoSuchEntity:
+        return None
+    return awscli.parse_attached_policies(data, "aws iam list-attached-role-policies")
+
+
 def ensure_role(
     ctx: Context,
     role_name: str = DEFAULT_ROLE_NAME,
@@ -386,6 +401,7 @@ def ensure_role(
     *,
     prepared: Prepared | None = None,
     retry: awscli.RetryPolicy = awscli.DEFAULT_RETRY,
+    attached: Callable[[], tuple[awscli.AttachedPolicy, ...] | None] | None = None,
 ) -> RoleReport:
     """Make sure the execution role exists, trusts ECS tasks, and has the execution policy attached.
 
@@ -396,6 +412,9 @@ def ensure_role(
 
     With ``--dry-run`` nothing is asked of AWS: the runbook's commands (:func:`plan`) go through
     ``ctx.execute``, which prints them, and every step's outcome is ``dry run``.
+
+    ``attached``: the role's attached policies as the caller asked for them at the same time as get-role
+    (:func:`attached_policies`, None when the role did not exist); asked here when not given.
     """
     from passecs.core.tools import AWS, require
 
@@ -447,13 +466,15 @@ def ensure_role(
     steps = [Step(CREATE_ROLE_STEP, CREATED if created else IN_PLACE)]
 
     # a role created a moment ago has no policies: asking would cost a call and tell nothing
-    attached: tuple[awscli.AttachedPolicy, ...] = ()
+    policies: tuple[awscli.AttachedPolicy, ...] | None = ()
     if not created:
-        attached = awscli.parse_attached_policies(
-            run(awscli.iam_list_attached_role_policies(role_name, region_name)),
-            "aws iam list-attached-role-policies",
-        )
-    if any(policy.arn == TASK_EXECUTION_POLICY_ARN for policy in attached):
+        policies = attached() if attached is not None else None
+        if policies is None:
+            policies = awscli.parse_attached_policies(
+                run(awscli.iam_list_attached_role_policies(role_name, region_name)),
+                "aws iam list-attached-role-policies",
+            )
+    if any(policy.arn == TASK_EXECUTION_POLICY_ARN for policy in policies or ()):
         steps.append(Step(ATTACH_POLICY_STEP, IN_PLACE))
     else:
         def attached_meanwhile() -> Any:  # a lost answer of attach-role-policy: is it attached now?

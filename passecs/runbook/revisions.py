@@ -28,12 +28,11 @@ if TYPE_CHECKING:
 DEFAULT_HISTORY_LIMIT = 10
 
 
-def _aws_target(ctx: Context, target: ComposeTarget) -> tuple[Target, float]:
-    """The aws CLI's view of the cluster configuration, and the poll interval the aws backend uses."""
+def _aws_target(ctx: Context, target: ComposeTarget) -> Target:
+    """The aws CLI's view of the cluster configuration."""
     from passecs.backends.aws.backend import AwsBackend
 
-    backend = AwsBackend(ctx)
-    return backend.target(target), backend.poll
+    return AwsBackend(ctx).target(target)
 
 
 def _running_by_definition(tasks: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
@@ -91,7 +90,7 @@ def diff(ctx: Context, *, cluster_config: str | None = None, files: Sequence[str
 
     target = resolve_target(ctx, cluster_config, files)
     project = load_project(ctx.project_dir, list(target.files), ctx.env, target.ecs_params)
-    where, _ = _aws_target(ctx, target)
+    where = _aws_target(ctx, target)
     family = target.project_name
     wanted = build_task_definition(project, family, launch_type=where.launch_type)
     running = _running_by_definition(aws.project_tasks(ctx, where, family))
@@ -221,7 +220,7 @@ def history(
     if limit < 1:
         raise UsageError(f"--limit {limit}: must be 1 or more", "e.g. --limit 10")
     target = resolve_target(ctx, cluster_config, files)
-    where, _ = _aws_target(ctx, target)
+    where = _aws_target(ctx, target)
     family = target.project_name
     arns = aws.list_revisions(ctx, where, family)
     running = _running_by_definition(aws.project_tasks(ctx, where, family))
@@ -339,7 +338,7 @@ def rollback(
     # the revision was registered from files that may have carried keys since: refuse as up does
     ctx = guard_container_secrets(ctx, target.files, "rollback")
     guard.confirm(ctx, action="rollback", cluster_config=cluster_config, yes=yes)
-    where, poll = _aws_target(ctx, target)
+    where = _aws_target(ctx, target)
     family = target.project_name
     tasks = aws.project_tasks(ctx, where, family)
     running = _running_by_definition(tasks)
@@ -367,7 +366,6 @@ def rollback(
             running=tasks,
             network=aws.network_from_params(params),
             timeout=timeout,
-            poll_interval=poll,
             on_progress=output.progress,
             warn=output.warning,
         )

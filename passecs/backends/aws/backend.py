@@ -17,13 +17,15 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from passecs.backends import DEFAULT_UP_TIMEOUT, UpReport
 from passecs.backends.aws import calls as awscli
 from passecs.backends.aws.taskdef import build_task_definition, differs
-from passecs.core import output
-from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, ParseError, TimedOut
+from passecs.core import output, waiting
+from passecs.core.context import gather, in_background
+from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, ParseError, PassecsError, TimedOut
 from passecs.core.progress import ProgressView, StateChange
 from passecs.core.records import Container, Port, StoppedTask
 from passecs.files.compose import container_awslogs
@@ -35,9 +37,15 @@ if TYPE_CHECKING:
 
 Sink = Callable[[str], None]
 
-DEFAULT_POLL_SECONDS = 6.0  # ecs-cli's own interval; the local emulator can take far less
 PENDING_STATES = ("PROVISIONING", "PENDING", "ACTIVATING")
 _BATCH = 100  # describe-tasks and describe-network-interfaces take at most 100 ids
+
+
+class NotLooked:
+    """Stands for an answer nobody has asked AWS for yet (None would mean "asked: there is none")."""
+
+
+NOT_LOOKED = NotLooked()
 
 
 @dataclass(frozen=True)
@@ -151,8 +159,9 @@ def project_tasks(
     """The project's tasks (family = project, group ``task:<project>`` or legacy startedBy), in
     ``desired`` order as ecs-cli lists them."""
     arns: list[str] = []
-    for status in desired:
-        arns += [a for a in _list_tasks(ctx, target, project_name, status) if a not in arns]
+    listed = gather(*(partial(_list_tasks, ctx, target, project_name, status) for status in desired))
+    for found in listed:
+        arns += [a for a in found if a not in arns]
     if not arns:
         return []
     group = f"task:{project_name}"
@@ -190,17 +199,31 @@ def list_revisions(ctx: Context, target: Target, family: str) -> list[str]:
     return sorted(ours, key=revision_number, reverse=True)
 
 
-def _public_ips(ctx: Context, target: Target, tasks: Iterable[Mapping[str, Any]], warn: Sink | None) -> dict[str, str]:
-    """task ARN -> public IP of its network interface, for running Fargate tasks (as ecs-cli's ps)."""
+def _interfaces(tasks: Iterable[Mapping[str, Any]], *, running_only: bool = True) -> dict[str, str]:
+    """network interface id -> task ARN, for the attached interfaces of (running) Fargate tasks."""
     eni_task: dict[str, str] = {}
     for task in tasks:
-        if task.get("launchType") != "FARGATE" or task.get("lastStatus") != "RUNNING":
+        if task.get("launchType") != "FARGATE" or (running_only and task.get("lastStatus") != "RUNNING"):
             continue
         for attachment in task.get("attachments") or []:
             if attachment.get("type") == "ElasticNetworkInterface" and attachment.get("status") == "ATTACHED":
                 for detail in attachment.get("details") or []:
                     if detail.get("name") == "networkInterfaceId":
                         eni_task[str(detail.get("value"))] = str(task.get("taskArn"))
+    return eni_task
+
+
+def _public_ips(
+    ctx: Context,
+    target: Target,
+    tasks: Iterable[Mapping[str, Any]],
+    warn: Sink | None,
+    *,
+    interfaces: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """task ARN -> public IP of its network interface, for running Fargate tasks (as ecs-cli's ps);
+    ``interfaces`` (id -> task ARN) instead of those of ``tasks``."""
+    eni_task = interfaces if interfaces is not None else _interfaces(tasks)
     if not eni_task:
         return {}
     ids = list(eni_task)
@@ -294,14 +317,28 @@ def _records(
     tasks: Sequence[Mapping[str, Any]],
     definitions: dict[str, dict[str, Any]] | None = None,
     warn: Sink | None = None,
+    learnt: dict[str, dict[str, Any]] | None = None,
+    public_ips: Mapping[str, str] | None = None,
 ) -> list[Container]:
+    """The records of ``tasks``: ``definitions`` (by ARN) are known already; the others are described and,
+    when ``learnt`` is given, added to it. ``public_ips`` (task ARN -> IP): known already, not asked."""
     definitions = dict(definitions or {})
-    for arn in dict.fromkeys(str(t.get("taskDefinitionArn", "")) for t in tasks):
-        if arn and arn not in definitions:
-            found = describe_task_definition(ctx, target, arn)
-            if found is not None:
-                definitions[arn] = found
-    return to_records(tasks, definitions, _public_ips(ctx, target, tasks, warn), target.cluster)
+    arns = dict.fromkeys(str(t.get("taskDefinitionArn", "")) for t in tasks)
+    missing = [arn for arn in arns if arn and arn not in definitions]
+
+    def describe_missing() -> dict[str, dict[str, Any]]:
+        found = {arn: describe_task_definition(ctx, target, arn) for arn in missing}
+        return {arn: definition for arn, definition in found.items() if definition is not None}
+
+    def ask_public_ips() -> Mapping[str, str]:
+        return public_ips if public_ips is not None else _public_ips(ctx, target, tasks, warn)
+
+    # the task definitions and the network interfaces are independent questions: asked at once
+    described, ips = gather(describe_missing, ask_public_ips)
+    definitions.update(described)
+    if learnt is not None:
+        learnt.update(described)
+    return to_records(tasks, definitions, ips, target.cluster)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -319,13 +356,49 @@ def ps_with_tasks(
     ctx: Context, target: Target, project_name: str, *, all_tasks: bool = False, warn: Sink | None = None
 ) -> tuple[list[dict[str, Any]], list[Container]]:
     """:func:`ps`, and the described tasks behind it (so that an ``up`` right after need not list them again)."""
+    return ps_with_definition(ctx, target, project_name, all_tasks=all_tasks, warn=warn, look_up_family=False)[:2]
+
+
+def ps_with_definition(
+    ctx: Context,
+    target: Target,
+    project_name: str,
+    *,
+    all_tasks: bool = False,
+    warn: Sink | None = None,
+    look_up_family: bool = True,
+    definitions: dict[str, dict[str, Any]] | None = None,
+) -> tuple[list[dict[str, Any]], list[Container], dict[str, Any] | NotLooked | None]:
+    """:func:`ps_with_tasks`, and the family's latest task definition (None: there is none), looked up at
+    the same time as the tasks are listed: ``up`` compares it with the compose files, and when the tasks
+    run it (as after a deploy) ps needs no describe-task-definition of its own.
+
+    ``definitions`` (by ARN): task definitions known already; every one described here is added to it.
+    """
     desired = ("RUNNING", "STOPPED") if all_tasks else ("RUNNING",)
-    tasks = project_tasks(ctx, target, project_name, desired=desired)
-    return tasks, _records(ctx, target, tasks, warn=warn)
+    latest: dict[str, Any] | NotLooked | None = NOT_LOOKED
+    if look_up_family:
+        tasks, latest = gather(
+            lambda: project_tasks(ctx, target, project_name, desired=desired),
+            lambda: describe_task_definition(ctx, target, project_name),
+        )
+    else:
+        tasks = project_tasks(ctx, target, project_name, desired=desired)
+    known = definitions if definitions is not None else {}
+    if isinstance(latest, dict):
+        known[str(latest["taskDefinitionArn"])] = latest
+    return tasks, _records(ctx, target, tasks, known, warn=warn, learnt=known), latest
 
 
 # --------------------------------------------------------------------------------------------------
 # up
+
+
+def _schedule(schedule: waiting.Backoff | None, poll_interval: float | None) -> waiting.Backoff:
+    """The wait's schedule: the one given, else a fixed ``poll_interval`` when named, else the default."""
+    if schedule is not None:
+        return schedule
+    return waiting.Backoff.fixed(poll_interval) if poll_interval is not None else waiting.DEFAULT
 
 
 def _sleep(seconds: float) -> None:
@@ -356,14 +429,24 @@ def _wait(
     *,
     until: str,
     timeout: float,
-    poll_interval: float,
+    poll_interval: float | None = None,
     on_progress: Sink | None,
+    schedule: waiting.Backoff | None = None,
+    on_look: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """describe-tasks until every task's lastStatus is ``until``; a task that stops first is a failure."""
+    """describe-tasks until every task's lastStatus is ``until``; a task that stops first is a failure.
+
+    The first look is one interval after the call (run-task and stop-task have just said how the tasks
+    are), then on ``schedule`` (:data:`passecs.core.waiting.DEFAULT`: 1 s, backing off to 5 s; a fixed
+    ``poll_interval`` when one is named); it returns on the look that shows every task ``until``.
+    """
     seen: dict[tuple[str, str], str] = {}
-    deadline = time.monotonic() + timeout
+    pacer = waiting.Pacer(timeout, _schedule(schedule, poll_interval), sleep=_sleep, look_first=False)
     while True:
+        pacer.wait()
         tasks = _describe_tasks(ctx, target, arns)
+        if on_look is not None:
+            on_look(tasks)
         for task in tasks:
             for container in task.get("containers") or []:
                 key = (task_id(str(task.get("taskArn"))), str(container.get("name")))
@@ -390,13 +473,12 @@ def _wait(
                     )
         if len(tasks) == len(arns) and all(t.get("lastStatus") == until for t in tasks):
             return tasks
-        if time.monotonic() >= deadline:
+        if pacer.expired():
             states = ", ".join(f"{task_id(str(t.get('taskArn')))}: {t.get('lastStatus')}" for t in tasks)
             raise TimedOut(
                 f"tasks not {until} after {timeout:g} s ({states})",
                 "raise the limit with --timeout, or look at the tasks in the AWS console",
             )
-        _sleep(poll_interval)
 
 
 def log_groups(definition: Mapping[str, Any], region: str | None) -> list[tuple[str, str | None]]:
@@ -472,10 +554,20 @@ def stop_tasks(ctx: Context, target: Target, arns: Sequence[str], say: Sink | No
         )
 
 
-def register_if_changed(ctx: Context, target: Target, definition: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
-    """The latest revision of the family when it equals ``definition``, else a newly registered one."""
+def register_if_changed(
+    ctx: Context,
+    target: Target,
+    definition: Mapping[str, Any],
+    *,
+    latest: dict[str, Any] | NotLooked | None = NOT_LOOKED,
+) -> tuple[dict[str, Any], bool]:
+    """The latest revision of the family when it equals ``definition``, else a newly registered one.
+
+    ``latest``: the family's latest revision when the caller has just looked it up (None: there is none).
+    """
+    if isinstance(latest, NotLooked):
+        latest = describe_task_definition(ctx, target, str(definition["family"]))
     family = str(definition["family"])
-    latest = describe_task_definition(ctx, target, family)
     if latest is not None and not differs(definition, latest):
         return latest, False
 
@@ -526,9 +618,10 @@ def start_task_definition(
     running: Sequence[Mapping[str, Any]],
     network: Network | None,
     timeout: float = 900.0,
-    poll_interval: float = DEFAULT_POLL_SECONDS,
+    poll_interval: float | None = None,
     on_progress: Sink | None = None,
     warn: Sink | None = None,
+    schedule: waiting.Backoff | None = None,
 ) -> UpResult:
     """Stop the ``running`` tasks, start one task of the registered ``definition`` as ecs-cli does (group
     ``task:<project>``, the cluster's launch type, the awsvpc network), wait until it runs: ``up``'s second
@@ -582,7 +675,11 @@ def start_task_definition(
     result.started_tasks = [task_id(a) for a in arns]
     for task_arn in arns:
         say(f"started task {task_id(task_arn)} ({revision})")
-    tasks = _wait(ctx, target, arns, until="RUNNING", timeout=timeout, poll_interval=poll_interval, on_progress=say)
+    public_ips = _EarlyPublicIps(ctx, target, warn)
+    tasks = _wait(
+        ctx, target, arns, until="RUNNING", timeout=timeout, poll_interval=poll_interval, on_progress=say,
+        schedule=schedule, on_look=public_ips.look,
+    )  # fmt: skip
     # another up (another machine) may have started tasks meanwhile: list them too, so that the caller
     # sees every running task of the project and can stop the surplus
     others = [a for a in _list_tasks(ctx, target, project_name, "RUNNING") if a not in arns]
@@ -590,7 +687,7 @@ def start_task_definition(
         group = f"task:{project_name}"
         described = _describe_tasks(ctx, target, others)
         tasks += [t for t in described if t.get("group") == group or t.get("startedBy") == project_name]
-    result.containers = _records(ctx, target, tasks, definitions, warn)
+    result.containers = _records(ctx, target, tasks, definitions, warn, public_ips=public_ips.result(tasks))
     return result
 
 
@@ -605,10 +702,13 @@ def up(
     network: Network | None = None,
     task_role_arn: str | None = None,
     timeout: float = 900.0,
-    poll_interval: float = DEFAULT_POLL_SECONDS,
+    poll_interval: float | None = None,
     on_progress: Sink | None = None,
     warn: Sink | None = None,
     running: Sequence[Mapping[str, Any]] | None = None,
+    schedule: waiting.Backoff | None = None,
+    latest: dict[str, Any] | NotLooked | None = NOT_LOOKED,
+    running_containers: Sequence[Container] | None = None,
 ) -> UpResult:
     """``ecs-cli compose up`` through aws: register when changed, (re)start the project's task, wait.
 
@@ -623,13 +723,26 @@ def up(
     network = network or network_from_project(project)
     check_network(target, definition, network)
 
-    # ``running``: the project's RUNNING tasks as the caller has just described them (saves two calls)
-    running = list(running) if running is not None else project_tasks(ctx, target, project_name)
-    registered_def, registered = register_if_changed(ctx, target, definition)
+    # what the caller has just asked AWS need not be asked again: ``running`` (the project's RUNNING tasks
+    # as described), ``running_containers`` (their records), ``latest`` (the family's latest revision);
+    # what is missing is asked at once (the two questions are independent)
+    if running is None:
+        if isinstance(latest, NotLooked):
+            found, latest = gather(
+                lambda: project_tasks(ctx, target, project_name),
+                lambda: describe_task_definition(ctx, target, str(definition["family"])),
+            )
+        else:
+            found = project_tasks(ctx, target, project_name)
+        running = found
+        running_containers = None
+    running = list(running)
+    registered_def, registered = register_if_changed(ctx, target, definition, latest=latest)
     arn = str(registered_def.get("taskDefinitionArn", ""))
     revision = family_revision(arn)
     say(f"{'registered' if registered else 'using'} task definition {revision}")
-    if create_log_groups_first:
+    keep = bool(running) and not force_update and all(t.get("taskDefinitionArn") == arn for t in running)
+    if create_log_groups_first and not keep:  # tasks that run this revision have their log groups
         create_log_groups(ctx, target, registered_def, say)
 
     result = UpResult(task_definition=revision, registered=registered)
@@ -639,7 +752,11 @@ def up(
         if same and not force_update:
             say(f"{len(running)} task(s) of {project_name} already run {revision}: nothing to do")
             result.kept_running = True
-            result.containers = _records(ctx, target, running, definitions, warn)
+            result.containers = (
+                list(running_containers)
+                if running_containers is not None
+                else _records(ctx, target, running, definitions, warn)
+            )
             return result
     started = start_task_definition(
         ctx,
@@ -650,11 +767,45 @@ def up(
         network=network,
         timeout=timeout,
         poll_interval=poll_interval,
+        schedule=schedule,
         on_progress=say,
         warn=warn,
     )
     started.registered = registered
     return started
+
+
+class _EarlyPublicIps:
+    """The public IPs of tasks being started, asked while the wait goes on: a Fargate task's network
+    interface is attached (with its public IP) before the task runs, and stays while it runs. Asked once,
+    in the background, on the first look that shows every new task's interface attached; so the look that
+    sees the tasks RUNNING is not followed by one more call."""
+
+    def __init__(self, ctx: Context, target: Target, warn: Sink | None) -> None:
+        self.ctx, self.target, self.warn = ctx, target, warn
+        self.interfaces: dict[str, str] | None = None
+        self.answer: Callable[[], dict[str, str]] | None = None
+
+    def look(self, tasks: list[dict[str, Any]]) -> None:
+        if self.answer is not None or any(t.get("launchType") != "FARGATE" for t in tasks):
+            return
+        interfaces = _interfaces(tasks, running_only=False)
+        if len(set(interfaces.values())) == len(tasks):  # every task has its interface
+            self.interfaces = interfaces
+            self.answer = in_background(
+                lambda: _public_ips(self.ctx, self.target, tasks, self.warn, interfaces=interfaces)
+            )
+
+    def result(self, tasks: list[dict[str, Any]]) -> dict[str, str] | None:
+        """The answer, when it was asked about the interfaces the running ``tasks`` have and gave every
+        task its public IP (one may come a moment after its interface); else None: asked the usual way."""
+        if self.answer is None or self.interfaces != _interfaces(tasks):
+            return None
+        try:
+            ips = self.answer()
+        except PassecsError:
+            return None
+        return ips if len(ips) == len(tasks) else None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -667,8 +818,9 @@ def down(
     project_name: str,
     *,
     timeout: float = 600.0,
-    poll_interval: float = DEFAULT_POLL_SECONDS,
+    poll_interval: float | None = None,
     on_progress: Sink | None = None,
+    schedule: waiting.Backoff | None = None,
 ) -> list[str]:
     """Stop every running task of the project and wait until they are STOPPED; the stopped task ids."""
     say = on_progress or (lambda _line: None)
@@ -678,7 +830,10 @@ def down(
         say(f"stopping task {task_id(arn)}")
         stop_tasks(ctx, target, [arn], say)
     if arns and not ctx.dry_run:
-        _wait(ctx, target, arns, until="STOPPED", timeout=timeout, poll_interval=poll_interval, on_progress=say)
+        _wait(
+            ctx, target, arns, until="STOPPED", timeout=timeout, poll_interval=poll_interval, on_progress=say,
+            schedule=schedule,
+        )
     return [task_id(a) for a in arns]
 
 
@@ -751,16 +906,21 @@ def logs(
     follow: bool = False,
     since_minutes: int | None = None,
     timestamps: bool = False,
-    poll_interval: float = 2.0,
+    poll_interval: float | None = None,
     should_stop: Callable[[], bool] | None = None,
     start_ms: int | None = None,
     labelled: Callable[[str, str], None] | None = None,
+    schedule: waiting.Backoff | None = None,
+    described: Sequence[Mapping[str, Any]] = (),
+    definitions: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> int:
     """Print the task's log lines through ``sink`` (the newest running task of the project by default).
 
-    With ``follow``, polls until ``should_stop()`` or Ctrl-C (Interrupted, exit 130). Returns the number
-    of lines printed. ``start_ms`` (epoch milliseconds) replaces ``since_minutes``; with ``labelled`` each
-    line goes there with its container's name instead of to ``sink``.
+    With ``follow``, polls until ``should_stop()`` or Ctrl-C (Interrupted, exit 130): on ``schedule`` (1 s,
+    backing off to 5 s while nothing new comes, back to 1 s when lines arrive). Returns the number of
+    lines printed. ``start_ms`` (epoch milliseconds) replaces ``since_minutes``; with ``labelled`` each
+    line goes there with its container's name instead of to ``sink``. ``described`` (tasks) and
+    ``definitions`` (by ARN): what the caller has just asked AWS.
     """
     if task is None:
         running = project_tasks(ctx, target, project_name)
@@ -773,11 +933,15 @@ def logs(
         definition_arn = str(newest.get("taskDefinitionArn"))
         task = task_id(str(newest.get("taskArn")))
     else:
-        found = _describe_tasks(ctx, target, [task])
+        found: Sequence[Mapping[str, Any]] = [
+            t for t in described if task in (task_id(str(t.get("taskArn"))), str(t.get("taskArn")))
+        ]
+        found = found or _describe_tasks(ctx, target, [task])
         if not found:
             raise InvalidInput(f"--task-id {task}: no such task on cluster {target.cluster}", "see `passecs ps --all`")
         definition_arn = str(found[0].get("taskDefinitionArn"))
-    definition = describe_task_definition(ctx, target, definition_arn)
+    known = (definitions or {}).get(definition_arn)
+    definition = dict(known) if known is not None else describe_task_definition(ctx, target, definition_arn)
     if definition is None:
         raise CommandFailed(f"task definition {definition_arn} not found", "see `passecs ps --all`")
     streams = log_streams(definition, task, service, target.region)
@@ -787,7 +951,10 @@ def logs(
     container_of = {s.stream: s.container for s in streams}
     seen: set[str] = set()
     printed = 0
+    pacer = waiting.Pacer(float("inf"), _schedule(schedule, poll_interval), sleep=_sleep)
     while True:
+        pacer.wait()
+        before = printed
         events: list[dict[str, Any]] = []
         by_group: dict[tuple[str, str | None], list[str]] = {}
         for s in streams:
@@ -823,7 +990,8 @@ def logs(
             start = max(start or 0, int(event.get("timestamp", 0)))
         if not follow or (should_stop is not None and should_stop()):
             return printed
-        _sleep(poll_interval)
+        if printed > before:
+            pacer.reset()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -838,10 +1006,11 @@ class AwsBackend:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        # ecs-cli's own interval against AWS; the local emulator moves a step every 0.3 s
-        self.poll = 0.3 if ctx.local else 6.0
-        # the running tasks the last ps described: up (which compose.up runs right after ps) reuses them
+        # what the last ps learnt: up (which compose.up runs right after ps) reuses it instead of asking again
         self._running: list[dict[str, Any]] | None = None
+        self._containers: list[Container] | None = None
+        self._latest: dict[str, Any] | NotLooked | None = NOT_LOOKED
+        self._definitions: dict[str, dict[str, Any]] = {}  # by ARN: every task definition described
 
     def target(self, compose_target: ComposeTarget) -> Target:
         from passecs.files.ecs import read_cluster_configurations
@@ -859,10 +1028,20 @@ class AwsBackend:
     def ps(
         self, target: ComposeTarget, *, all_tasks: bool = False, timeout: float | None = None
     ) -> list[Container]:
-        tasks, containers = ps_with_tasks(
-            self.ctx, self.target(target), target.project_name, all_tasks=all_tasks, warn=output.warning
+        # with the tasks, the family's latest task definition: the one up compares with the compose files,
+        # and, when the tasks run it, the one ps needs for their ports (asked at once, never twice)
+        tasks, containers, latest = ps_with_definition(
+            self.ctx,
+            self.target(target),
+            target.project_name,
+            all_tasks=all_tasks,
+            warn=output.warning,
+            look_up_family=not all_tasks,
+            definitions=self._definitions,
         )
-        self._running = None if all_tasks else tasks
+        self._running, self._containers, self._latest = (
+            (None, None, NOT_LOOKED) if all_tasks else (tasks, containers, latest)
+        )
         return containers
 
     def up(
@@ -888,15 +1067,16 @@ class AwsBackend:
                     create_log_groups_first=create_log_groups,
                     force_update=force_update,
                     timeout=timeout if timeout is not None else DEFAULT_UP_TIMEOUT,
-                    poll_interval=self.poll,
                     on_progress=view,
                     warn=output.warning,
                     running=self._running,
+                    latest=self._latest,
+                    running_containers=self._containers,
                 )
         except (TasksStopped, RunTaskFailed) as exc:  # the failure verdict: what stopped, and why
-            self._running = None
+            self._running, self._containers, self._latest = None, None, NOT_LOOKED
             return self._failed(target, exc)
-        self._running = None
+        self._running, self._containers, self._latest = None, None, NOT_LOOKED
         return UpReport(
             task_definition=result.task_definition,
             started_tasks=result.started_tasks,
@@ -930,7 +1110,6 @@ class AwsBackend:
                 self.target(target),
                 target.project_name,
                 timeout=timeout if timeout is not None else 600.0,
-                poll_interval=self.poll,
                 on_progress=view,
             )
         return UpReport(stopped_tasks=stopped)
@@ -961,9 +1140,10 @@ class AwsBackend:
             follow=follow,
             since_minutes=since,
             timestamps=timestamps,
-            poll_interval=min(self.poll * 3, 2.0),
             start_ms=int(start_time * 1000) if start_time is not None else None,
             labelled=labelled,
+            described=self._running or (),  # compose.logs has just run ps: the task is among these
+            definitions=self._definitions,
         )
 
     def previous_task(self, target: ComposeTarget) -> str | None:

@@ -16,7 +16,9 @@ Like the real one it reads ``$HOME/.ecs/config`` for ``--cluster-config`` (or th
   exit 0;
 - ``hang``: up never finishes (writes its pid to ``$FAKE_ECS_CLI_STATE/hang.pid``);
 - ``down-noop``: down finds nothing to stop (the tasks keep running), exit 0.
-``FAKE_ECS_CLI_POLL`` is the pause (seconds, default 0.05) where the real one polls every 6 s.
+``FAKE_ECS_CLI_POLL`` is the pause (seconds, default 0.05) where the real one polls every 6 s;
+``FAKE_ECS_CLI_TASK_START`` (seconds) is how long new tasks take to reach RUNNING: up looks every
+``FAKE_ECS_CLI_POLL`` seconds until that time has passed, as the real one does (without it: one pause).
 ``FAKE_ECS_CLI_ENDPOINT`` (a moto_server URL on loopback) hands up, ps, down, logs and ``ecs-cli ps`` to
 :mod:`ecs_cli.aws_mode` after the same flag, config and compose-file handling: the tasks then live in the emulator.
 """
@@ -201,6 +203,15 @@ def compose_fatal(error: str, opening: bool = False) -> Fatal:
 
 def _pause() -> None:
     time.sleep(float(os.environ.get("FAKE_ECS_CLI_POLL", "0.05")))
+
+
+def _wait_for_start(since: float) -> None:
+    """ecs-cli's wait for RUNNING: a look every FAKE_ECS_CLI_POLL seconds, until the tasks have had
+    FAKE_ECS_CLI_TASK_START seconds since they were started (at ``since``)."""
+    _pause()
+    start = float(os.environ.get("FAKE_ECS_CLI_TASK_START", "0"))
+    while time.monotonic() - since < start:
+        _pause()
 
 
 # ---------------------------------------------------------------------------------------------- state
@@ -594,6 +605,7 @@ def compose_up(opts: dict, leaf: dict, cfg: dict, project: dict) -> None:
         for task in new:
             for c in task["containers"]:
                 log("info", "Starting container...", container=_name(task, c))
+    started = time.monotonic()
     for task in new:
         _describe(task)
     scenario = os.environ.get("FAKE_ECS_CLI_SCENARIO", "")
@@ -602,7 +614,7 @@ def compose_up(opts: dict, leaf: dict, cfg: dict, project: dict) -> None:
             f.write(str(os.getpid()))
         while True:
             time.sleep(1)
-    _pause()
+    _wait_for_start(started)
     for task in new:
         if scenario == "container-stopped":
             task.update(last="STOPPED")
