@@ -247,12 +247,16 @@ def _verbose(args: list[str]) -> bool:
 
 
 def run_app(args: list[str]) -> int:
+    from passecs.core import runner
+
     try:
         with _signals_handled():
             return _run(args)
     except Signalled as exc:  # a signal between two steps, or during the clean-up of the first one
         output.error(exc.error(f"{signal.Signals(exc.signum).name}: stopped"))
         return 128 + exc.signum
+    finally:
+        runner.stop_all()  # children of worker threads (concurrent aws calls) never outlive the command
 
 
 def _run(args: list[str]) -> int:

@@ -104,6 +104,50 @@ def _executable(command: Command, env: Mapping[str, str]) -> str:
     return executable
 
 
+# The process groups of the children running now, in any thread (pgid -> command display): a signal stops
+# the main thread, and the children of worker threads (concurrent aws calls) must stop with it.
+_LIVE: dict[int, str] = {}
+_LIVE_LOCK = threading.Lock()
+
+
+def _track(pgid: int | None, display: str) -> None:
+    if isinstance(pgid, int) and pgid > 1:
+        with _LIVE_LOCK:
+            _LIVE[pgid] = display
+
+
+def _untrack(pgid: int | None) -> None:
+    with _LIVE_LOCK:
+        _LIVE.pop(pgid or 0, None)
+
+
+def running_children() -> list[str]:
+    """The commands whose process groups still run (for tests and the last-resort clean-up)."""
+    with _LIVE_LOCK:
+        return list(_LIVE.values())
+
+
+def stop_all(signum: int = signal.SIGTERM) -> None:
+    """Stop every child group still running, in whichever thread it was started: ``signum``, up to
+    :data:`GRACE_SECONDS` for them to end, then SIGKILL. Called on the way out of every command."""
+    with _LIVE_LOCK:
+        groups = list(_LIVE)
+        _LIVE.clear()
+    for pgid in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signum)
+    deadline = time.monotonic() + GRACE_SECONDS
+    for pgid in groups:
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except (ProcessLookupError, PermissionError):
+                break
+            time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+
+
 class _Lines:
     """Collects a stream's text and hands each complete line to a sink as it arrives."""
 
@@ -166,6 +210,8 @@ def run(
         except sh.ForkException as exc:  # the exec itself failed (not executable, bad interpreter)
             raise ToolNotFound(f"{command.program}: cannot be started: {exc}", "check the file") from None
 
+        pgid = getattr(proc.process, "pgid", None)
+        _track(pgid, command.display())
         timed_out = threading.Event()
 
         def _expire() -> None:
@@ -188,6 +234,7 @@ def run(
         finally:
             if timer is not None:
                 timer.cancel()
+            _untrack(pgid)
     duration = time.monotonic() - started
     if timed_out.is_set():
         raise TimedOut(
@@ -203,6 +250,7 @@ class _Group:
 
     def __init__(self, popen: subprocess.Popen[bytes]) -> None:
         self.popen = popen
+        self.pgid = popen.pid  # a session of its own: the group id is the child's pid
 
     def signal_group(self, signum: int) -> None:
         os.killpg(self.popen.pid, signum)
@@ -234,8 +282,10 @@ def _run_captured(command: Command, timeout: float | None) -> Result:
     except OSError as exc:  # the exec itself failed (not executable, bad interpreter)
         raise ToolNotFound(f"{command.program}: cannot be started: {exc}", "check the file") from None
     group = _Group(popen)
+    _track(group.pgid, command.display())
     try:
         out, err = popen.communicate(timeout=timeout)
+        _kill_group(group)  # a grandchild the child left behind in its group ends with it
     except subprocess.TimeoutExpired:
         _kill_group(group)
         popen.communicate()
@@ -247,6 +297,12 @@ def _run_captured(command: Command, timeout: float | None) -> Result:
         _interrupt_group(group)
         popen.wait()
         raise Interrupted(f"interrupted: {command.display()}") from None
+    except Signalled as exc:  # SIGTERM / SIGHUP: passed on to the child's group, as Ctrl-C is
+        _interrupt_group(group, exc.signum)
+        popen.wait()
+        raise exc.error(f"{signal.Signals(exc.signum).name}: stopped {command.display()}") from None
+    finally:
+        _untrack(group.pgid)
     code = popen.returncode
     exit_code = code if code >= 0 else 128 + abs(code)
     text = (out.decode("utf-8", errors="replace"), err.decode("utf-8", errors="replace"))
