@@ -60,6 +60,8 @@ def test_read_refuses_what_is_not_a_small_regular_file(tmp_path: Path, fifo: Pat
     binary.write_bytes(b"\x00\xff\xfe binary")
     with pytest.raises(InvalidInput, match="not UTF-8 text"):
         read_text(binary, "compose file")
+    with pytest.raises(InvalidInput, match="not a valid file name"):  # a NUL byte from a file's own value
+        read_bytes(Path("web\0.env"), "env_file")
     with pytest.raises(FileNotFoundError):  # the caller words "missing" for its own file
         read_text(tmp_path / "missing")
     small = tmp_path / "ok"

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,17 @@ def _passecs(project: Path, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_leftovers(tmp_path: Path) -> Iterator[None]:
+    """Whatever a failing test leaves behind is killed (the stubborn fake records its pids)."""
+    yield
+    pids = tmp_path / "stubborn" / "pids.json"
+    if pids.exists():
+        for pid in json.loads(pids.read_text()).values():
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _pids(state: Path, proc: subprocess.Popen[str]) -> dict[str, int]:
@@ -154,4 +166,9 @@ def test_a_grandchild_left_behind_by_a_finished_child_is_stopped_with_it(tmp_pat
     )
     result = run(Command((sys.executable, "-c", script)))
     assert result.ok
-    assert _wait_gone([int(pid_file.read_text())])
+    grandchild = int(pid_file.read_text())
+    try:
+        assert _wait_gone([grandchild])
+    finally:
+        if not _gone(grandchild):  # never leave it behind, even when the test fails
+            os.kill(grandchild, signal.SIGKILL)

@@ -87,6 +87,8 @@ def read_bytes(path: Path, what: str = "file", *, limit: int = MAX_BYTES) -> byt
         raise
     except IsADirectoryError:
         raise InvalidInput(f"{what} {path}: is a directory, not a file", "name the file itself") from None
+    except ValueError:  # a NUL byte in the name (from a file's own value, e.g. env_file)
+        raise InvalidInput(f"{what} {str(path)!r}: not a valid file name", "check the file name") from None
     except OSError as exc:
         if exc.errno == errno.ENXIO:  # a FIFO or socket nobody writes to
             raise _not_regular(path, what, "a FIFO or socket") from None
