@@ -118,7 +118,6 @@ def global_options(
         verbose=verbose,
         backend=chosen,
         backend_defaulted=defaulted,
-        local=local,
         project_name_option=project_name,
         # the rehearsal's log groups live only in the emulator: deploy creates them, as the runbook's first up did
         create_log_groups=local,

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from passecs.backends.ecscli.parse import (
+    BlankLineFilter,
     Event,
-    LogStream,
     container_ref,
     fold_unsupported,
     is_log_line,
@@ -408,6 +408,6 @@ def test_logs_timestamps_keep_the_time_and_the_tab() -> None:
 
 
 def test_log_stream_keeps_multi_line_and_empty_messages() -> None:
-    stream = LogStream()
+    stream = BlankLineFilter()
     fed = ["line one", "line two", "", "", "", "after"]  # "line one\nline two", then an empty message
     assert [stream.feed(line) for line in fed] == ["line one", "line two", None, "", None, "after"]

@@ -77,7 +77,6 @@ class Context:
     backend: str = "ecs-cli"
     # True when nobody chose the backend and ecs-cli was not found: say so once, where it matters
     backend_defaulted: bool = False
-    local: bool = False  # --local: against the local AWS emulator
     project_name_option: str | None = None  # --project-name/-p (see passecs.files.naming)
     # deploy creates missing CloudWatch log groups without --create-log-groups (the local rehearsal's setting)
     create_log_groups: bool = False

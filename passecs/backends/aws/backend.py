@@ -864,21 +864,16 @@ def log_streams(definition: Mapping[str, Any], task: str, service: str | None, r
         name = str(container.get("name"))
         if service is not None and name != service:
             continue
-        config = container.get("logConfiguration") or {}
-        options = config.get("options") or {}
-        if config.get("logDriver") != "awslogs" or not options.get("awslogs-group"):
+        awslogs = container_awslogs(container)
+        if awslogs is None:
             continue
-        prefix = options.get("awslogs-stream-prefix")
-        if not prefix:
+        stream = awslogs.stream(name, task)
+        if stream is None:
             raise InvalidInput(
                 f"Container {name}: ECS CLI Requires Log Stream Prefix (awslogs-stream-prefix) to be specified.",
                 "set logging.options.awslogs-stream-prefix in the compose file",
             )
-        streams.append(
-            LogStream(
-                name, str(options["awslogs-group"]), options.get("awslogs-region") or region, f"{prefix}/{name}/{task}"
-            )
-        )
+        streams.append(LogStream(name, awslogs.group, awslogs.region or region, stream))
     if not streams:
         raise InvalidInput(
             "no container of this task logs to CloudWatch (driver awslogs)",

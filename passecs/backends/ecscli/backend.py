@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from passecs.backends import UpReport
 from passecs.backends.ecscli import argv as ecscli
 from passecs.backends.ecscli.parse import (
+    BlankLineFilter,
     Event,
-    LogStream,
     container_ref,
     fold_unsupported,
     is_log_line,
@@ -291,7 +291,7 @@ class EcsCliBackend:
             since=since,
             timestamps=timestamps,
         )
-        stream = LogStream()
+        stream = BlankLineFilter()
         errors: list[Event] = []
 
         def on_line(line: str) -> None:

@@ -246,7 +246,7 @@ def parse_ps(text: str, default_cluster: str = "") -> list[Container]:
 # ---------------------------------------------------------------------------------------------- logs
 
 
-class LogStream:
+class BlankLineFilter:
     """Drops the blank line ``ecs-cli logs`` prints after every event, one line at a time (for streaming).
 
     ecs-cli writes ``<message>\\n\\n``; a message may itself span lines, so the blank line that follows
@@ -268,7 +268,7 @@ class LogStream:
 
 def log_messages(text: str) -> list[str]:
     """The lines of ``ecs-cli logs`` output without the blank line after each event."""
-    stream = LogStream()
+    stream = BlankLineFilter()
     return [shown for line in text.splitlines() if (shown := stream.feed(line)) is not None]
 
 
