@@ -93,7 +93,9 @@ class FakeAccount:
         return (255, "", NO_DEFINITION)
 
     def ecs_register_task_definition(self, opts: dict[str, list[str]]) -> Any:
-        definition = json.loads(opts["--cli-input-json"][0])
+        source = opts["--cli-input-json"][0]  # file:// of a private file: never the JSON on the command line
+        assert source.startswith("file://"), source
+        definition = json.loads(Path(source.removeprefix("file://")).read_text())
         revision = len(self.definitions) + 1
         arn = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{definition['family']}:{revision}"
         definition.update(taskDefinitionArn=arn, revision=revision, status="ACTIVE")
@@ -168,7 +170,8 @@ def account() -> FakeAccount:
 
 @pytest.fixture
 def ready(home: Path, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """~/.ecs as the runbook leaves it, the project's .env loaded, an `aws` that the fake runner answers for."""
+    """~/.ecs as the runbook leaves it, the project's passecs.env and .env loaded, an `aws` that the fake
+    runner answers for."""
     ecs = home / ".ecs"
     ecs.mkdir()
     shutil.copy(RECORDINGS / "13-cat-config.out", ecs / "config")
@@ -178,6 +181,7 @@ def ready(home: Path, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     aws = write_executable(tmp_path / "aws", "raise SystemExit('the fake runner should have answered')\n")
     monkeypatch.setenv("PASSECS_AWS", str(aws))
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    load_env_file(project / "passecs.env")  # the subnet and security group ecs-params.yml names
     load_env_file(project / ".env")
     return project
 
@@ -247,20 +251,27 @@ def _no_repeats(account: FakeAccount, *, but: Sequence[str] = ()) -> None:
     assert [" ".join(argv) for argv, n in counts.items() if n > 1] == []
 
 
+def _after_run_task_who_else_started(account: FakeAccount, listing: Call) -> None:
+    """The second list-tasks of an up that started a task is a new question, not a repeat: asked once the
+    task runs, it finds tasks another up (another machine) started meanwhile, for the convergence."""
+    assert listing.start >= account.one("run-task").end
+
+
 def test_first_deploy_asks_the_independent_questions_at_once(ready: Path, account: FakeAccount) -> None:
     from passecs.runbook import deploy
 
     report = deploy.deploy(_context(ready, account), yes=True)
     assert [s.outcome for s in report.steps] == ["done", "already in place", "done"]
     role = account.one("get-role")
-    listing = account.one("list-tasks")
+    listing, meanwhile = account.named("list-tasks")
     family = account.named("describe-task-definition")[0]
     assert family.argv[family.argv.index("--task-definition") + 1] == "pass"
     # the role check, the project's running tasks and the task-definition lookup overlap
     assert role.overlaps(listing) and role.overlaps(family) and listing.overlaps(family)
     # and come before anything changes
     assert max(role.end, listing.end, family.end) <= account.one("register-task-definition").start
-    _no_repeats(account, but=("describe-tasks",))  # the wait's looks are the same question asked over time
+    _after_run_task_who_else_started(account, meanwhile)
+    _no_repeats(account, but=("describe-tasks", "list-tasks"))  # the wait's looks: one question over time
     assert len(account.named("describe-task-definition")) == 1  # the registered one is known: not described
     assert {c.container for c in report.containers} == {"fcrepo", "ember", "ftpserver", "submission"}
 
@@ -291,9 +302,10 @@ def test_up_with_the_aws_backend_lists_and_looks_up_at_once(ready: Path, account
     from passecs.runbook import compose
 
     compose.up(_context(ready, account), yes=True)
-    listing, family = account.one("list-tasks"), account.named("describe-task-definition")[0]
+    (listing, meanwhile), family = account.named("list-tasks"), account.named("describe-task-definition")[0]
     assert listing.overlaps(family)
-    _no_repeats(account, but=("describe-tasks",))
+    _after_run_task_who_else_started(account, meanwhile)
+    _no_repeats(account, but=("describe-tasks", "list-tasks"))
 
 
 def test_logs_after_ps_asks_nothing_again(

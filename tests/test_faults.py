@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -195,13 +196,21 @@ def test_deploy_resolves_the_cluster_configuration_once_and_names_it_to_every_st
         seen["up"] = kwargs["cluster_config"]
         return compose.UpOutcome([], "pass:1", [])
 
+    class Backend:  # deploy lists the running tasks at the same time as the role check
+        def ps(self, target: Any, **_: object) -> list[object]:
+            seen["ps"] = target.cluster_config
+            return []
+
     monkeypatch.setattr(guard, "confirm", confirm)
     monkeypatch.setattr(deploy, "_doctor", doctor)
     monkeypatch.setattr(iam, "ensure_role", lambda ctx, **kw: Role())
+    monkeypatch.setattr(iam, "attached_policies", lambda ctx, prepared: None)
+    monkeypatch.setattr("passecs.backends.backend_for", lambda ctx: Backend())
     monkeypatch.setattr(compose, "up", up)
     deploy.deploy(Context(project_dir=project), cluster_config=None, yes=True)
     assert asked == [None]  # asked once
-    assert seen == {"doctor": "pass", "up": "pass"}  # and every later step got that name, not "the default"
+    # and every later step got that name, not "the default"
+    assert seen == {"doctor": "pass", "ps": "pass", "up": "pass"}
 
 
 # ---------------------------------------------------------------------------------------------- atomic writes

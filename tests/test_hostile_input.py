@@ -192,7 +192,7 @@ def _clean(read: Callable[[], Any]) -> None:
 
 
 def _readers(tmp: Path) -> dict[str, tuple[Path, Callable[[], Any]]]:
-    project = tmp / "project"
+    project = tmp / "pass"  # the conftest project fixture's folder
     ecs_dir = tmp / "home" / ".ecs"
     return {
         "compose file": (
@@ -252,7 +252,7 @@ def test_ecs_text_validators_never_raise(text: str) -> None:
 def test_doctor_offline_never_raises_on_random_project_files(fuzz_dir: Path, compose: str, params: str) -> None:
     from passecs.checks import doctor
 
-    project = fuzz_dir / "project"
+    project = fuzz_dir / "pass"  # the conftest project fixture's folder
     (project / "docker-compose.yml").write_text(compose)
     (project / "ecs-params.yml").write_text(params)
     ctx = Context(project_dir=project)
