@@ -48,9 +48,24 @@ def compose_paths(project_dir: Path, files: Sequence[str] | None = None) -> list
     return [project_dir / f for f in (files or DEFAULT_COMPOSE_FILES)]
 
 
+# Parsed documents by (path, content): one command reads a compose file several times (doctor's checks, the
+# project model, the services list) but parses each text once; a copy is handed out, as callers merge into it.
+_PARSED: dict[tuple[str, str], Any] = {}
+_PARSED_KEPT = 16
+
+
 def load_yaml_file(path: Path) -> Any:
     """One safe YAML loader for the project's files; errors name the file, line and column."""
-    return load_yaml_text(read_text_file(path), path)
+    import copy
+    import hashlib
+
+    text = read_text_file(path)
+    key = (str(path), hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+    if key not in _PARSED:
+        if len(_PARSED) >= _PARSED_KEPT:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = load_yaml_text(text, path)
+    return copy.deepcopy(_PARSED[key])
 
 
 def load_yaml_text(text: str, path: Path) -> Any:
@@ -283,7 +298,8 @@ def interpolate(value: Any, lookup: Mapping[str, str]) -> tuple[Any, list[str]]:
         result = syntax.interpolate_v2(s, state)
         return s if result is None else result
 
-    return syntax.interpolate_value(value, text), list(state.unset)
+    with syntax.interpolation_budget():
+        return syntax.interpolate_value(value, text), list(state.unset)
 
 
 def compose_variables(value: Any) -> list[str]:
@@ -485,7 +501,13 @@ def load_project(
     versions and keys is kept in :attr:`Project.notices` (see :meth:`Project.refusal`); what makes the
     files unreadable raises InvalidInput here.
     """
-    env = os.environ if env is None else env
+    with syntax.interpolation_budget():
+        return _load_project(project_dir, files, os.environ if env is None else env, ecs_params)
+
+
+def _load_project(
+    project_dir: Path, files: Sequence[str] | None, env: Mapping[str, str], ecs_params: str | None
+) -> Project:
     compose = tuple(read_compose_file(p) for p in compose_paths(project_dir, files))
     versions = list(dict.fromkeys(f.version for f in compose))
     if len(versions) > 1:

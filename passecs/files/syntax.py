@@ -18,9 +18,11 @@ Errors are :class:`~passecs.core.errors.InvalidInput` with ecs-cli's reason.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +59,8 @@ def interpolate_v2(text: str, state: Interpolation) -> str | None:
 
     An unset variable without a default becomes "" (ecs-cli warns ``The X variable is not set``).
     """
+    if "$" not in text:  # most values: nothing to substitute
+        return text
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
@@ -124,6 +128,8 @@ _V3_PATTERN = re.compile(
 
 def interpolate_v3(text: str, state: Interpolation) -> str:
     """docker/cli's template.Substitute: adds ``${VAR:?err}``/``${VAR?err}``; unset => "" silently."""
+    if "$" not in text:  # most values: nothing to substitute
+        return text
     problems: list[InvalidInput] = []
 
     def replace(m: re.Match[str]) -> str:
@@ -206,10 +212,41 @@ def _shell_name(s: str) -> tuple[str, int]:
     return s[:i], i
 
 
+# What ${VAR} substitution may produce while one project is loaded, in characters: the files are at most
+# 1 MiB each, but one short reference to a long variable can be written many times over.
+MAX_INTERPOLATED = 8 * 1024 * 1024
+_interpolated: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("interpolated", default=None)
+
+
+@contextlib.contextmanager
+def interpolation_budget(limit: int = MAX_INTERPOLATED) -> Iterator[None]:
+    """Bound what :func:`interpolate_value` produces inside the block (one project load); inside another
+    such block, the outer budget goes on counting."""
+    if _interpolated.get() is not None:
+        yield
+        return
+    token = _interpolated.set([limit])
+    try:
+        yield
+    finally:
+        _interpolated.reset(token)
+
+
 def interpolate_value(value: Any, text: Callable[[str], str]) -> Any:
-    """``text`` applied to every string in a YAML value (not to mapping keys)."""
+    """``text`` applied to every string in a YAML value (not to mapping keys); inside
+    :func:`interpolation_budget`, InvalidInput (exit 3) once the results outgrow it."""
     if isinstance(value, str):
-        return text(value)
+        out = text(value)
+        budget = _interpolated.get()
+        if budget is not None:
+            budget[0] -= len(out)
+            if budget[0] < 0:
+                raise InvalidInput(
+                    f"the compose files grow past {MAX_INTERPOLATED // (1024 * 1024)} MiB once ${{VAR}} references "
+                    "are substituted (a long variable referred to many times?)",
+                    "shorten the variable or refer to it less often",
+                )
+        return out
     if isinstance(value, list):
         return [interpolate_value(v, text) for v in value]
     if isinstance(value, Mapping):
