@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import IO
 
 from passecs.core.errors import Interrupted, Signalled, TimedOut, ToolNotFound
 from passecs.core.masking import MASK as MASK  # noqa: PLC0414 - re-exported
@@ -283,12 +284,15 @@ def _run_captured(command: Command, timeout: float | None) -> Result:
         raise ToolNotFound(f"{command.program}: cannot be started: {exc}", "check the file") from None
     group = _Group(popen)
     _track(group.pgid, command.display())
+    # the pipes are read on threads and the wait is for the child itself: a grandchild it left behind
+    # holds the pipes open, and ends with the child's group rather than keeping passecs waiting
+    readers = [_PipeReader(popen.stdout), _PipeReader(popen.stderr)]
     try:
-        out, err = popen.communicate(timeout=timeout)
+        popen.wait(timeout=timeout)
         _kill_group(group)  # a grandchild the child left behind in its group ends with it
     except subprocess.TimeoutExpired:
         _kill_group(group)
-        popen.communicate()
+        popen.wait()
         raise TimedOut(
             f"timed out after {timeout:g} s: {command.display()}",
             "raise the limit with --timeout, or check the AWS console for what is stuck",
@@ -303,10 +307,28 @@ def _run_captured(command: Command, timeout: float | None) -> Result:
         raise exc.error(f"{signal.Signals(exc.signum).name}: stopped {command.display()}") from None
     finally:
         _untrack(group.pgid)
+    out, err = (reader.text() for reader in readers)
     code = popen.returncode
     exit_code = code if code >= 0 else 128 + abs(code)
-    text = (out.decode("utf-8", errors="replace"), err.decode("utf-8", errors="replace"))
-    return Result(command, exit_code, *text, time.monotonic() - started)
+    return Result(command, exit_code, out, err, time.monotonic() - started)
+
+
+class _PipeReader:
+    """A child's pipe read to its end on a thread of its own."""
+
+    def __init__(self, pipe: IO[bytes] | None) -> None:
+        self.data = b""
+        self.thread = threading.Thread(target=self._read, args=(pipe,), daemon=True)
+        self.thread.start()
+
+    def _read(self, pipe: IO[bytes] | None) -> None:
+        if pipe is not None:
+            with pipe:
+                self.data = pipe.read()
+
+    def text(self) -> str:
+        self.thread.join()
+        return self.data.decode("utf-8", errors="replace")
 
 
 def _wait(proc: object) -> int:
