@@ -29,21 +29,12 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from ecs_files import TWO_CLUSTERS_CONFIG  # noqa: E402
+
 RECORDINGS = ROOT / "tests" / "data" / "ecs-cli" / "recordings"
 FAKES = ROOT / "tests" / "fakes"
 SIDE_FILES = ("docker-compose.yml", "docker-compose-ecs.yml", "ecs-params.yml", ".env", "execution-assume-role.json")
-CONFIG = """version: v1
-default: passdev
-clusters:
-  pass:
-    cluster: pass
-    region: us-east-1
-    default_launch_type: FARGATE
-  passdev:
-    cluster: passdev
-    region: us-east-1
-    default_launch_type: FARGATE
-"""
 CREDENTIALS = """version: v1
 default: pass
 ecs_profiles:
@@ -68,7 +59,7 @@ def _setup(work: Path, moto_url: str) -> dict[str, str]:
     home, project, bindir, state = work / "home", work / "project", work / "bin", work / "state"
     for d in (home / ".ecs", project, bindir, state):
         d.mkdir(parents=True)
-    (home / ".ecs" / "config").write_text(CONFIG)
+    (home / ".ecs" / "config").write_text(TWO_CLUSTERS_CONFIG)
     (home / ".ecs" / "credentials").write_text(CREDENTIALS)
     for f in (home / ".ecs").iterdir():
         f.chmod(0o600)

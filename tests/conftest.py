@@ -135,6 +135,18 @@ def write_executable(path: Path, body: str) -> Path:
     return path
 
 
+def write_runbook_ecs_home(home: Path) -> Path:
+    """~/.ecs as the runbook leaves it (recorded): profile `pass`, configurations `pass` and `passdev`
+    (default), both files mode 0600."""
+    ecs = home / ".ecs"
+    ecs.mkdir()
+    shutil.copy(RECORDINGS / "13-cat-config.out", ecs / "config")
+    shutil.copy(RECORDINGS / "03-cat-credentials.out", ecs / "credentials")
+    for f in ecs.iterdir():
+        f.chmod(0o600)
+    return ecs
+
+
 @pytest.fixture
 def bin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty directory put first on PATH, for fake executables."""
@@ -155,6 +167,19 @@ def fake_ecs_cli(bin_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         f"import sys\nsys.path.insert(0, {str(FAKES)!r})\nfrom ecs_cli import main\nsys.exit(main(sys.argv[1:]))\n",
     )
     return bin_dir / "ecs-cli"
+
+
+@pytest.fixture
+def rehearsal(home: Path, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A local rehearsal's state directory (PASSECS_STATE_DIR), run from the project; the emulator that a
+    test (even a failing one) left running is stopped afterwards."""
+    state = tmp_path / "state"
+    monkeypatch.setenv("PASSECS_STATE_DIR", str(state))
+    monkeypatch.chdir(project)
+    yield state
+    from passecs.local import emulator
+
+    emulator.stop(state)
 
 
 def free_port() -> int:

@@ -52,6 +52,20 @@ def run(cli, project: Path, *args: str):  # type: ignore[no-untyped-def]
     return cli("-C", str(project), *args)
 
 
+@pytest.fixture
+def failing_in_scenario(cli, env: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``failing_in_scenario("down-noop", "down")``: run passecs in ``env`` with the fake ecs-cli playing that
+    scenario (FAKE_ECS_CLI_SCENARIO stays set); the outcome, which must be exit 1 (FAILED)."""
+
+    def _run(scenario: str, *args: str):  # type: ignore[no-untyped-def]
+        monkeypatch.setenv("FAKE_ECS_CLI_SCENARIO", scenario)
+        out = run(cli, env, *args)
+        assert out.code == ExitCode.FAILED
+        return out
+
+    return _run
+
+
 # ---------------------------------------------------------------------------------------------- argv
 
 
@@ -165,23 +179,17 @@ def test_a_changed_compose_file_registers_a_new_revision_and_replaces_the_task(c
     assert {c["task_definition"] for c in json.loads(run(cli, env, "ps", "--json").stdout)} == {"pass:2"}
 
 
-def test_couldnt_run_containers_is_a_failure_although_ecs_cli_exits_0(  # type: ignore[no-untyped-def]
-    cli, env: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("FAKE_ECS_CLI_SCENARIO", "resource-memory")
-    out = run(cli, env, "up")
-    assert out.code == ExitCode.FAILED
+def test_couldnt_run_containers_is_a_failure_although_ecs_cli_exits_0(failing_in_scenario) -> None:  # type: ignore[no-untyped-def]
+    out = failing_in_scenario("resource-memory", "up")
     assert "ECS could not run the task: RESOURCE:MEMORY" in out.stderr
     assert "fix: the cluster had no capacity for the task" in out.stderr
     assert "Traceback" not in out.stderr and out.stdout == ""
 
 
 def test_container_stopped_while_starting_is_a_failure_although_ecs_cli_exits_0(  # type: ignore[no-untyped-def]
-    cli, env: Path, monkeypatch: pytest.MonkeyPatch
+    cli, env: Path, monkeypatch: pytest.MonkeyPatch, failing_in_scenario
 ) -> None:
-    monkeypatch.setenv("FAKE_ECS_CLI_SCENARIO", "container-stopped")
-    out = run(cli, env, "up")
-    assert out.code == ExitCode.FAILED
+    out = failing_in_scenario("container-stopped", "up")
     assert "stopped instead of running" in out.stderr
     assert "passecs ps --all" in out.stderr
     monkeypatch.delenv("FAKE_ECS_CLI_SCENARIO")
@@ -432,9 +440,7 @@ def test_down_stops_the_project_and_confirms_nothing_is_left(cli, env: Path) -> 
     assert json.loads(run(cli, env, "ps", "--json").stdout) == []
 
 
-def test_down_that_leaves_tasks_running_is_exit_1(cli, env: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_down_that_leaves_tasks_running_is_exit_1(cli, env: Path, failing_in_scenario) -> None:  # type: ignore[no-untyped-def]
     assert run(cli, env, "up").code == 0
-    monkeypatch.setenv("FAKE_ECS_CLI_SCENARIO", "down-noop")
-    out = run(cli, env, "down")
-    assert out.code == ExitCode.FAILED
+    out = failing_in_scenario("down-noop", "down")
     assert "1 task(s) of project 'pass' not stopped" in out.stderr and "(RUNNING)" in out.stderr

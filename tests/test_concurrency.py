@@ -4,7 +4,6 @@ fake runner that plays a small ECS account, takes time per call and records when
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 import time
 from collections import Counter
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import RECORDINGS, recording, write_executable
+from conftest import recording, write_executable, write_runbook_ecs_home
 
 from passecs.core.context import Context, gather, load_env_file
 from passecs.core.runner import Command, Result
@@ -172,12 +171,7 @@ def account() -> FakeAccount:
 def ready(home: Path, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """~/.ecs as the runbook leaves it, the project's passecs.env and .env loaded, an `aws` that the fake
     runner answers for."""
-    ecs = home / ".ecs"
-    ecs.mkdir()
-    shutil.copy(RECORDINGS / "13-cat-config.out", ecs / "config")
-    shutil.copy(RECORDINGS / "03-cat-credentials.out", ecs / "credentials")
-    for f in ecs.iterdir():
-        f.chmod(0o600)
+    write_runbook_ecs_home(home)
     aws = write_executable(tmp_path / "aws", "raise SystemExit('the fake runner should have answered')\n")
     monkeypatch.setenv("PASSECS_AWS", str(aws))
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)

@@ -20,6 +20,13 @@ from tests.conftest import ACCESS_KEY, SECRET_KEY, recording
 TIME = re.compile(r'time="([^"]*)"')
 CREDS = ["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY]
 
+
+def _configure_cluster(cluster: str, launch_type: str, config_name: str, *extra: str) -> list[str]:
+    """argv of `ecs-cli configure --cluster ... --region us-east-1 --config-name ...` as recorded."""
+    where = ["--region", "us-east-1", "--config-name", config_name]
+    return ["configure", "--cluster", cluster, "--default-launch-type", launch_type, *where, *extra]
+
+
 # (recording, argv after "ecs-cli", home: "main"|"scratch", env changes, file to append like `&& cat`)
 SESSION: list[tuple[str, list[str], str, dict[str, str | None], str | None]] = [
     ("01-configure-profile", ["configure", "profile", "--profile-name", "pass", *CREDS], "main", {}, None),
@@ -79,34 +86,14 @@ SESSION: list[tuple[str, list[str], str, dict[str, str | None], str | None]] = [
     ),
     (
         "10-configure-cluster-pass",
-        [
-            "configure",
-            "--cluster",
-            "pass",
-            "--default-launch-type",
-            "FARGATE",
-            "--region",
-            "us-east-1",
-            "--config-name",
-            "pass",
-        ],
+        _configure_cluster("pass", "FARGATE", "pass"),
         "main",
         {},
         None,
     ),
     (
         "11-configure-cluster-passdev",
-        [
-            "configure",
-            "--cluster",
-            "passdev",
-            "--default-launch-type",
-            "FARGATE",
-            "--region",
-            "us-east-1",
-            "--config-name",
-            "passdev",
-        ],
+        _configure_cluster("passdev", "FARGATE", "passdev"),
         "main",
         {},
         None,
@@ -115,35 +102,14 @@ SESSION: list[tuple[str, list[str], str, dict[str, str | None], str | None]] = [
     ("13-cat-config", [], "main", {}, "config"),
     (
         "14-configure-cluster-pass-again",
-        [
-            "configure",
-            "--cluster",
-            "pass",
-            "--default-launch-type",
-            "FARGATE",
-            "--region",
-            "us-east-1",
-            "--config-name",
-            "pass",
-        ],
+        _configure_cluster("pass", "FARGATE", "pass"),
         "main",
         {},
         "config",
     ),
     (
         "15-configure-cluster-force-flag",
-        [
-            "configure",
-            "--cluster",
-            "pass",
-            "--default-launch-type",
-            "FARGATE",
-            "--region",
-            "us-east-1",
-            "--config-name",
-            "pass",
-            "--force",
-        ],
+        _configure_cluster("pass", "FARGATE", "pass", "--force"),
         "main",
         {},
         None,
@@ -151,17 +117,7 @@ SESSION: list[tuple[str, list[str], str, dict[str, str | None], str | None]] = [
     ("16-configure-default-unknown", ["configure", "default", "--config-name", "nosuchconfig"], "main", {}, None),
     (
         "17-configure-bad-launch-type",
-        [
-            "configure",
-            "--cluster",
-            "pass",
-            "--default-launch-type",
-            "EC3",
-            "--region",
-            "us-east-1",
-            "--config-name",
-            "badlt",
-        ],
+        _configure_cluster("pass", "EC3", "badlt"),
         "main",
         {},
         None,
@@ -189,17 +145,7 @@ SESSION: list[tuple[str, list[str], str, dict[str, str | None], str | None]] = [
     ),
     (
         "21-configure-lowercase-launch-type",
-        [
-            "configure",
-            "--cluster",
-            "pass",
-            "--default-launch-type",
-            "fargate",
-            "--region",
-            "us-east-1",
-            "--config-name",
-            "lower",
-        ],
+        _configure_cluster("pass", "fargate", "lower"),
         "main",
         {},
         None,

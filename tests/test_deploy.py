@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import RECORDINGS, ROOT, SECRET_KEY, MotoServer
+from conftest import ROOT, SECRET_KEY, MotoServer, write_runbook_ecs_home
 
 RUNBOOK = ROOT / "tests" / "data" / "runbook" / "PASS-ECS-RUNBOOK.md"
 
@@ -16,13 +16,7 @@ RUNBOOK = ROOT / "tests" / "data" / "runbook" / "PASS-ECS-RUNBOOK.md"
 @pytest.fixture
 def ecs_home(home: Path) -> Path:
     """~/.ecs as the runbook leaves it: profile `pass`, configurations `pass` and `passdev` (default)."""
-    ecs = home / ".ecs"
-    ecs.mkdir()
-    shutil.copy(RECORDINGS / "13-cat-config.out", ecs / "config")
-    shutil.copy(RECORDINGS / "03-cat-credentials.out", ecs / "credentials")
-    for f in ecs.iterdir():
-        f.chmod(0o600)
-    return ecs
+    return write_runbook_ecs_home(home)
 
 
 @pytest.fixture
@@ -39,15 +33,21 @@ def _calls(state: Path) -> list[list[str]]:
     return [json.loads(line)["argv"] for line in path.read_text().splitlines()] if path.exists() else []
 
 
+def _deploy_json(cli: Any) -> dict[str, Any]:
+    """`passecs deploy --json`, which must succeed; its report."""
+    out = cli("deploy", "--json")
+    assert out.code == 0, out.stderr
+    report: dict[str, Any] = json.loads(out.stdout)
+    return report
+
+
+def _steps(report: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(s["step"], s["outcome"]) for s in report["steps"]]
+
+
 def test_deploy_twice_second_changes_nothing(cli, ready: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    first = cli("deploy", "--json")
-    assert first.code == 0, first.stderr
-    report = json.loads(first.stdout)
-    assert [(s["step"], s["outcome"]) for s in report["steps"]] == [
-        ("doctor", "done"),
-        ("iam ensure-role", "done"),
-        ("up", "done"),
-    ]
+    report = _deploy_json(cli)
+    assert _steps(report) == [("doctor", "done"), ("iam ensure-role", "done"), ("up", "done")]
     assert report["changed"] is True
     assert {c["container"] for c in report["containers"]} == {"fcrepo", "ember", "ftpserver", "submission"}
     assert all(c["state"] == "RUNNING" for c in report["containers"])
@@ -55,14 +55,8 @@ def test_deploy_twice_second_changes_nothing(cli, ready: Path, tmp_path: Path) -
     assert "passecs logs ember" in report["logs_commands"]
     calls_first = _calls(tmp_path / "fake-ecs-state")
 
-    second = cli("deploy", "--json")
-    assert second.code == 0, second.stderr
-    again = json.loads(second.stdout)
-    assert [(s["step"], s["outcome"]) for s in again["steps"]] == [
-        ("doctor", "done"),
-        ("iam ensure-role", "already in place"),
-        ("up", "already in place"),
-    ]
+    again = _deploy_json(cli)
+    assert _steps(again) == [("doctor", "done"), ("iam ensure-role", "already in place"), ("up", "already in place")]
     assert again["changed"] is False
     assert {c["task_id"] for c in again["containers"]} == {c["task_id"] for c in report["containers"]}
 

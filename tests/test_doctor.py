@@ -12,21 +12,11 @@ import pytest
 from passecs.checks import doctor
 from passecs.files.project import load_project
 from tests.conftest import ACCESS_KEY, RECORDINGS, ROOT, SECRET_KEY, write_executable
+from tests.ecs_files import TWO_CLUSTERS_CONFIG
 
 FIXTURES = ROOT / "fixtures" / "doctor"
 
-BASE_CONFIG = """version: v1
-default: passdev
-clusters:
-  pass:
-    cluster: pass
-    region: us-east-1
-    default_launch_type: FARGATE
-  passdev:
-    cluster: passdev
-    region: us-east-1
-    default_launch_type: FARGATE
-"""
+BASE_CONFIG = TWO_CLUSTERS_CONFIG
 
 AWS_VERSION_LINE = (RECORDINGS / "00-aws-version.out").read_text(encoding="utf-8")
 

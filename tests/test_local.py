@@ -12,17 +12,6 @@ import pytest
 from conftest import write_executable
 
 
-@pytest.fixture
-def rehearsal(home: Path, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    state = tmp_path / "state"
-    monkeypatch.setenv("PASSECS_STATE_DIR", str(state))
-    monkeypatch.chdir(project)
-    yield state
-    from passecs.local import emulator
-
-    emulator.stop(state)  # whatever a failing test left behind
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -325,16 +325,11 @@ _values = st.recursive(
     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
     max_leaves=8,
 )
+# the compose keys both property tests draw from, first in each list
+_COMMON_KEYS = ["image", "ports", "environment", "env_file", "mem_limit", "mem_reservation", "cpu_shares", "logging"]
 _keys = st.sampled_from(
     [
-        "image",
-        "ports",
-        "environment",
-        "env_file",
-        "mem_limit",
-        "mem_reservation",
-        "cpu_shares",
-        "logging",
+        *_COMMON_KEYS,
         "log_driver",
         "log_opt",
         "build",
@@ -603,14 +598,7 @@ def test_extends_refuses_what_libcompose_refuses(tmp_path: Path) -> None:
 
 _more_keys = st.sampled_from(
     [
-        "image",
-        "ports",
-        "environment",
-        "env_file",
-        "mem_limit",
-        "mem_reservation",
-        "cpu_shares",
-        "logging",
+        *_COMMON_KEYS,
         "command",
         "entrypoint",
         "labels",

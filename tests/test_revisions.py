@@ -14,17 +14,6 @@ import pytest
 SERVICES = ["ember", "fcrepo", "ftpserver", "submission"]
 
 
-@pytest.fixture
-def rehearsal(home: Path, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    state = tmp_path / "state"
-    monkeypatch.setenv("PASSECS_STATE_DIR", str(state))
-    monkeypatch.chdir(project)
-    yield state
-    from passecs.local import emulator
-
-    emulator.stop(state)
-
-
 def _set_image(project: Path, old: str, new: str) -> None:
     path = project / "docker-compose.yml"
     text = path.read_text()

@@ -102,17 +102,6 @@ OOM_ENV = """
 """
 
 
-@pytest.fixture
-def rehearsal(home: Path, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    state = tmp_path / "state"
-    monkeypatch.setenv("PASSECS_STATE_DIR", str(state))
-    monkeypatch.chdir(project)
-    yield state
-    from passecs.local import emulator
-
-    emulator.stop(state)
-
-
 def test_up_against_the_emulator_reports_exit_137_the_reason_and_the_log_line(  # type: ignore[no-untyped-def]
     cli, rehearsal: Path, project: Path
 ) -> None:

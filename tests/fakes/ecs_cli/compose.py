@@ -33,6 +33,7 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 import yaml
@@ -627,13 +628,7 @@ def compose_up(opts: dict, leaf: dict, cfg: dict, project: dict) -> None:
             _describe(task, "Started container...")
     save_state(state)
     if old:
-        _pause()
-        for task in old:
-            task.update(last="STOPPED")
-            for c in task["containers"]:
-                c["exit_code"] = 0
-            _describe(task, "Stopped container...")
-        save_state(state)
+        _stopped_after_a_pause(state, old)
 
 
 def compose_down(cfg: dict, project: dict) -> None:
@@ -650,6 +645,11 @@ def compose_down(cfg: dict, project: dict) -> None:
         task.update(desired="STOPPED", desired_seen="STOPPED", last="STOPPING")
         _describe(task)
     save_state(state)
+    _stopped_after_a_pause(state, tasks)
+
+
+def _stopped_after_a_pause(state: dict, tasks: list) -> None:
+    """Stopping ``tasks`` (of ``state``) takes a moment; then they are STOPPED, every container with exit 0."""
     _pause()
     for task in tasks:
         task.update(last="STOPPED")
@@ -752,24 +752,42 @@ def _compose(args: list[str]) -> int:
     return 0
 
 
-def _logs(args: list[str]) -> int:
-    try:
-        leaf, _ = parse_leaf("logs", args)
-    except UsageFailure as exc:
-        log("error", f"flag provided but not defined: -{exc.flag}")
-        return 1
-    cfg = cluster_config(leaf)
-    if "error" in cfg:
-        log("fatal", f"Error executing 'logs': {cfg['error']}")
-        return 1
-    from ecs_cli import aws_mode
+def _leaf_and_config(
+    sub: str, command: str, aws_mode_call: str
+) -> Callable[[Callable[[dict, dict], int]], Callable[[list[str]], int]]:
+    """Makes ``answer(leaf, cfg)`` a subcommand ``(args) -> exit code``: it parses the leaf flags of ``sub``
+    and reads the cluster configuration first; a usage error or an unusable configuration (which ecs-cli
+    reports as ``Error executing '<command>'``) is exit 1, and with FAKE_ECS_CLI_ENDPOINT set
+    ``aws_mode.<aws_mode_call>`` answers instead."""
 
-    if aws_mode.endpoint():
-        try:
-            aws_mode.logs(leaf, cfg)
-        except Fatal:
-            return 1
-        return 0
+    def wrap(answer: Callable[[dict, dict], int]) -> Callable[[list[str]], int]:
+        def subcommand(args: list[str]) -> int:
+            try:
+                leaf, _ = parse_leaf(sub, args)
+            except UsageFailure as exc:
+                log("error", f"flag provided but not defined: -{exc.flag}")
+                return 1
+            cfg = cluster_config(leaf)
+            if "error" in cfg:
+                log("fatal", f"Error executing '{command}': {cfg['error']}")
+                return 1
+            from ecs_cli import aws_mode
+
+            if not aws_mode.endpoint():
+                return answer(leaf, cfg)
+            try:
+                getattr(aws_mode, aws_mode_call)(leaf, cfg)
+            except Fatal:
+                return 1
+            return 0
+
+        return subcommand
+
+    return wrap
+
+
+@_leaf_and_config("logs", "logs", "logs")
+def _logs(leaf: dict, cfg: dict) -> int:
     task_id = leaf.get("task-id")
     if not task_id:
         log("fatal", "Error executing 'logs': TaskID must be specified with the --task-id flag")
@@ -817,24 +835,8 @@ def _logs(args: list[str]) -> int:
     return 0
 
 
-def _cluster_ps(args: list[str]) -> int:
-    try:
-        leaf, _ = parse_leaf("cluster-ps", args)
-    except UsageFailure as exc:
-        log("error", f"flag provided but not defined: -{exc.flag}")
-        return 1
-    cfg = cluster_config(leaf)
-    if "error" in cfg:
-        log("fatal", f"Error executing 'ps': {cfg['error']}")
-        return 1
-    from ecs_cli import aws_mode
-
-    if aws_mode.endpoint():
-        try:
-            aws_mode.cluster_ps(leaf, cfg)
-        except Fatal:
-            return 1
-        return 0
+@_leaf_and_config("cluster-ps", "ps", "cluster_ps")
+def _cluster_ps(leaf: dict, cfg: dict) -> int:
     desired = leaf.get("desired-status")
     tasks = [t for t in load_state()["tasks"] if t["cluster"] == cfg["cluster"]
              and (desired is None or t["desired"] == desired)]

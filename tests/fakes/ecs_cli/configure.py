@@ -383,23 +383,29 @@ def set_default(file: str, section: str, fields: tuple, flag: str, name: str) ->
     return 0
 
 
+def _parse_or_help(argv: list[str], flags: dict, help_text: str) -> tuple[dict[str, str], list[str]] | int:
+    """The flag values and the rest of argv; or the exit code once a bad flag (usage) or --help is answered."""
+    try:
+        values, rest = _parse(argv, flags)
+    except BadFlag as exc:
+        return _usage(help_text, str(exc))
+    if values.get("help"):
+        sys.stdout.write(help_text)
+        return 0
+    return values, rest
+
+
 def main(argv: list[str]) -> int:
     try:
-        try:
-            values, rest = _parse(argv, CLUSTER_FLAGS)
-        except BadFlag as exc:
-            return _usage(CONFIGURE_HELP, str(exc))
-        if values.get("help"):
-            sys.stdout.write(CONFIGURE_HELP)
-            return 0
+        parsed = _parse_or_help(argv, CLUSTER_FLAGS, CONFIGURE_HELP)
+        if isinstance(parsed, int):
+            return parsed
+        values, rest = parsed
         if rest[:1] == ["profile"]:
-            try:
-                pvalues, prest = _parse(rest[1:], PROFILE_FLAGS)
-            except BadFlag as exc:
-                return _usage(PROFILE_HELP, str(exc))
-            if pvalues.get("help"):
-                sys.stdout.write(PROFILE_HELP)
-                return 0
+            pparsed = _parse_or_help(rest[1:], PROFILE_FLAGS, PROFILE_HELP)
+            if isinstance(pparsed, int):
+                return pparsed
+            pvalues, prest = pparsed
             if prest[:1] == ["default"]:
                 name = _leaf(prest[1:], {"profile-name": (None, "")})["profile-name"]
                 return set_default("credentials", "ecs_profiles", PROFILE_FIELDS, "profile-name", name)
