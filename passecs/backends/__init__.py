@@ -37,6 +37,20 @@ class UpReport:
     stopped: list[StoppedTask] | None = None
 
 
+@dataclass(frozen=True)
+class LogRequest:
+    """What ``logs`` asks a backend for: the lines of one task's containers."""
+
+    task_id: str
+    container: str | None = None  # one container's lines; None: every container's
+    follow: bool = False
+    since: int | None = None  # minutes
+    timestamps: bool = False
+    sink: Callable[[str], None] = output.result
+    start_time: float | None = None  # epoch seconds; replaces ``since`` (minutes)
+    labelled: Callable[[str, str], None] | None = None  # (container, line) instead of ``sink``
+
+
 class Backend(Protocol):
     name: str
 
@@ -64,19 +78,7 @@ class Backend(Protocol):
         """Stop these tasks of the project (ids or ARNs) without waiting: up's convergence."""
         ...
 
-    def logs(
-        self,
-        target: ComposeTarget,
-        *,
-        task_id: str,
-        container: str | None = None,
-        follow: bool = False,
-        since: int | None = None,
-        timestamps: bool = False,
-        sink: Callable[[str], None] = output.result,
-        start_time: float | None = None,  # epoch seconds; replaces ``since`` (minutes)
-        labelled: Callable[[str, str], None] | None = None,  # (container, line) instead of ``sink``
-    ) -> None:
+    def logs(self, target: ComposeTarget, request: LogRequest) -> None:
         ...
 
     def previous_task(self, target: ComposeTarget) -> str | None:

@@ -19,7 +19,7 @@ registered), so the two cannot disagree.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -419,45 +419,38 @@ def key_notices(kind: str, file_name: str, service: str, data: Mapping[str, Any]
                         reason=f"services.{service}.volumes.0 must be a string",
                     )
                 )
-            elif key in COMPOSE_V3_SCHEMA and (problem := _v3_type_problem(key, data[key])):
-                notices.append(
-                    Notice(
-                        "error",
-                        f"{where} {problem} in the compose 3.0 schema",
-                        f"write {key} as the compose file reference says (quote numbers meant as text)",
-                        reason=f"services.{service}.{key} {problem}",
-                    )
-                )
-            elif key not in COMPOSE_V3_SCHEMA:
+            else:
                 newer = f" ({_NEWER[key]})" if key in _NEWER else ""
-                notices.append(
-                    Notice(
-                        "error",
-                        f"{where} is not in the compose 3.0 schema",
-                        f"remove {key}{newer}",
-                        reason=f"services.{service} Additional property {key} is not allowed",
-                    )
-                )
-        elif key in LIBCOMPOSE_SCHEMA and (problem := _v3_type_problem(key, data[key])):
-            notices.append(
-                Notice(
-                    "error",
-                    f"{where} {problem} in ecs-cli's compose v1/v2 schema",
-                    f"write {key} as the compose file reference says (quote numbers meant as text)",
-                    reason=f"Service '{service}' configuration key '{key}' {problem}",
-                )
-            )
-        elif key not in LIBCOMPOSE_SCHEMA:
+                unknown = (f"{where} is not in the compose 3.0 schema", f"remove {key}{newer}")
+                unknown_reason = f"services.{service} Additional property {key} is not allowed"
+                typed = (where, "the compose 3.0 schema", f"services.{service}.{key}")
+                notices += _schema_notices(COMPOSE_V3_SCHEMA, key, data[key], typed, (*unknown, unknown_reason))
+        else:
             newer = f" (a {_NEWER[key]} key: ecs-cli reads compose 2.0)" if key in _NEWER else ""
-            notices.append(
-                Notice(
-                    "error",
-                    f"{where} is rejected by ecs-cli (Unsupported config option)",
-                    f"remove {key}: ecs-cli's compose v1/v2 schema has no such key{newer}",
-                    reason=f"Unsupported config option for {service} service: '{key}'",
-                )
+            unknown = (
+                f"{where} is rejected by ecs-cli (Unsupported config option)",
+                f"remove {key}: ecs-cli's compose v1/v2 schema has no such key{newer}",
             )
+            unknown_reason = f"Unsupported config option for {service} service: '{key}'"
+            typed = (where, "ecs-cli's compose v1/v2 schema", f"Service '{service}' configuration key '{key}'")
+            notices += _schema_notices(LIBCOMPOSE_SCHEMA, key, data[key], typed, (*unknown, unknown_reason))
     return notices
+
+
+def _schema_notices(
+    schema: Collection[str], key: str, value: Any, typed: tuple[str, str, str], unknown: tuple[str, str, str]
+) -> list[Notice]:
+    """A service key's error by its schema: ``unknown`` (message, fix, reason) when the schema has no such key;
+    when the value is of a type the schema refuses, the problem put in ``typed`` (where, schema, reason head)."""
+    if key not in schema:
+        message, fix, reason = unknown
+        return [Notice("error", message, fix, reason=reason)]
+    problem = _v3_type_problem(key, value)
+    if problem is None:
+        return []
+    where, schema_name, reason_head = typed
+    fix = f"write {key} as the compose file reference says (quote numbers meant as text)"
+    return [Notice("error", f"{where} {problem} in {schema_name}", fix, reason=f"{reason_head} {problem}")]
 
 
 def skip_notices(kind: str, service: str, data: Mapping[str, Any]) -> list[Notice]:

@@ -356,14 +356,19 @@ def to_mib(value: Any) -> int:
 _NUMBER = r"(\d+(?:\.\d+)?)"
 
 
-def task_cpu_units(value: str | None) -> int | None:
-    """Task CPU units from ``1024``, ``"1024"`` or ``"1 vCPU"`` (the forms ECS accepts), else None."""
+def _task_size(value: str | None, unit: str) -> int | None:
+    """A task size: ``N UNIT`` (N may have a fraction) is N * 1024, a whole number is itself; else None."""
     if value is None:
         return None
     text = value.strip().lower()
-    if m := re.fullmatch(_NUMBER + r"\s*vcpu", text):
+    if m := re.fullmatch(_NUMBER + r"\s*" + unit, text):
         return int(float(m.group(1)) * 1024)
     return int(text) if text.isdigit() else None
+
+
+def task_cpu_units(value: str | None) -> int | None:
+    """Task CPU units from ``1024``, ``"1024"`` or ``"1 vCPU"`` (the forms ECS accepts), else None."""
+    return _task_size(value, "vcpu")
 
 
 def task_memory_mib(value: str | None) -> int | None:
@@ -371,12 +376,7 @@ def task_memory_mib(value: str | None) -> int | None:
 
     ECS reads no other unit for the task size (``512MB``, ``1GiB`` are refused by RegisterTaskDefinition).
     """
-    if value is None:
-        return None
-    text = value.strip().lower()
-    if m := re.fullmatch(_NUMBER + r"\s*gb", text):
-        return int(float(m.group(1)) * 1024)
-    return int(text) if text.isdigit() else None
+    return _task_size(value, "gb")
 
 
 _DURATION_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")

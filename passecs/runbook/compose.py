@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from passecs.backends import DEFAULT_UP_TIMEOUT, Backend, UpReport, backend_for
+from passecs.backends import DEFAULT_UP_TIMEOUT, Backend, LogRequest, UpReport, backend_for
 from passecs.backends.ecscli import argv as ecscli
 from passecs.backends.ecscli.backend import advice
 from passecs.core import output
@@ -637,7 +637,7 @@ def logs(
         else:
             output.notice(f"logs of task {task_id}")
     labelled = output.LabelledLines(services) if service is None else None
-    backend.logs(
-        target, task_id=task_id, container=service, follow=follow, since=minutes, timestamps=timestamps,
+    backend.logs(target, LogRequest(
+        task_id=task_id, container=service, follow=follow, since=minutes, timestamps=timestamps,
         start_time=start_time, labelled=labelled,
-    )  # fmt: skip
+    ))  # fmt: skip

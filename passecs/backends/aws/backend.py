@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from passecs.backends import DEFAULT_UP_TIMEOUT, UpReport
+from passecs.backends import DEFAULT_UP_TIMEOUT, LogRequest, UpReport
 from passecs.backends.aws import calls as awscli
 from passecs.backends.aws.taskdef import build_task_definition, differs
 from passecs.core import output, waiting
@@ -1112,31 +1112,20 @@ class AwsBackend:
     def stop_tasks(self, target: ComposeTarget, task_ids: Sequence[str]) -> None:
         stop_tasks(self.ctx, self.target(target), task_ids, output.progress)
 
-    def logs(
-        self,
-        target: ComposeTarget,
-        *,
-        task_id: str,
-        container: str | None = None,
-        follow: bool = False,
-        since: int | None = None,
-        timestamps: bool = False,
-        sink: Callable[[str], None] = output.result,
-        start_time: float | None = None,
-        labelled: Callable[[str, str], None] | None = None,
-    ) -> None:
+    def logs(self, target: ComposeTarget, request: LogRequest) -> None:
+        sink, start_time = request.sink, request.start_time
         logs(
             self.ctx,
             self.target(target),
             target.project_name,
             sink=lambda line: sink(self.ctx.mask(line)),  # a container may print a secret it was given
-            service=container,
-            task=task_id,
-            follow=follow,
-            since_minutes=since,
-            timestamps=timestamps,
+            service=request.container,
+            task=request.task_id,
+            follow=request.follow,
+            since_minutes=request.since,
+            timestamps=request.timestamps,
             start_ms=int(start_time * 1000) if start_time is not None else None,
-            labelled=labelled,
+            labelled=request.labelled,
             described=self._running or (),  # compose.logs has just run ps: the task is among these
             definitions=self._definitions,
         )

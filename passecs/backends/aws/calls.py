@@ -29,13 +29,15 @@ import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from passecs.core.errors import CommandFailed, Interrupted, InvalidInput, ParseError
 from passecs.core.masking import mask_document
 from passecs.core.runner import Command, Result
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from passecs.core.context import Context
 
 PROGRAM = "aws"
@@ -583,15 +585,16 @@ def carry_out(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def call_json(
-    ctx: Context,
-    call: AwsCall,
-    *,
-    mutates: bool = False,
-    program: str | None = None,
-    retry: RetryPolicy = DEFAULT_RETRY,
-    timeout: float | None = None,
-) -> Any:
+class ExecuteOptions(TypedDict, total=False):
+    """The keyword options of :func:`execute`, for the functions that pass them on to it."""
+
+    mutates: bool
+    program: str | None
+    retry: RetryPolicy
+    timeout: float | None
+
+
+def call_json(ctx: Context, call: AwsCall, **options: Unpack[ExecuteOptions]) -> Any:
     """Run ``call`` (see :func:`execute`) and return its parsed JSON (None when it printed nothing)."""
-    result = execute(ctx, call, mutates=mutates, program=program, retry=retry, timeout=timeout)
+    result = execute(ctx, call, **options)
     return parse_json(result.stdout, f"aws {call.name}")

@@ -23,23 +23,9 @@ from typing import Any
 from passecs.files import syntax
 from passecs.files.conversion import DEFAULT_MEMORY_MIB as DEFAULT_MEMORY_MIB  # noqa: PLC0414 - re-exported
 from passecs.files.conversion import task_definition
-from passecs.files.project import Project
 
-
-def build_task_definition(
-    project: Project,
-    family: str,
-    *,
-    launch_type: str | None = "FARGATE",
-    task_role_arn: str | None = None,
-) -> dict[str, Any]:
-    """The RegisterTaskDefinition input (``--cli-input-json`` shape) ecs-cli sends for ``project``.
-
-    ``family`` is the project name (``--project-name``); ``launch_type`` comes from the cluster
-    configuration and becomes ``requiresCompatibilities``; ``task_role_arn`` is ``--task-role-arn``.
-    Raises InvalidInput (exit 3) for everything ecs-cli refuses (:func:`passecs.files.conversion.task_definition`).
-    """
-    return task_definition(project, family, launch_type=launch_type, task_role_arn=task_role_arn)
+# The RegisterTaskDefinition input ecs-cli sends for a project: one home, files/conversion.py.
+build_task_definition = task_definition
 
 
 # --------------------------------------------------------------------------------------------------

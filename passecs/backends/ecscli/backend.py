@@ -8,20 +8,9 @@ import re
 import time
 from collections.abc import Callable, Sequence
 
-from passecs.backends import UpReport
+from passecs.backends import LogRequest, UpReport
 from passecs.backends.ecscli import argv as ecscli
-from passecs.backends.ecscli.parse import (
-    BlankLineFilter,
-    Event,
-    container_ref,
-    fold_unsupported,
-    is_log_line,
-    log_messages,
-    parse_log_line,
-    parse_log_lines,
-    parse_ps,
-    unsupported_option,
-)
+from passecs.backends.ecscli import parse
 from passecs.core import output, tools
 from passecs.core.context import Context
 from passecs.core.errors import CommandFailed, Interrupted, ParseError
@@ -86,13 +75,13 @@ class Progress:
                 self.say(f"passecs: warning: could not follow ecs-cli's output: {exc}")
 
     def line(self, line: str) -> None:
-        if not is_log_line(line):
+        if not parse.is_log_line(line):
             if line.strip():
                 self._flush_unsupported()
                 self.say(line)
             return
-        event = parse_log_line(line)
-        pair = unsupported_option(event)
+        event = parse.parse_log_line(line)
+        pair = parse.unsupported_option(event)
         if pair is not None:
             self._unsupported.append(pair)
             return
@@ -104,7 +93,7 @@ class Progress:
 
     def _flush_unsupported(self) -> None:
         if self._unsupported:
-            self.say(fold_unsupported(self._unsupported))
+            self.say(parse.fold_unsupported(self._unsupported))
             self._unsupported = []
 
     def _once(self, text: str) -> None:
@@ -112,7 +101,7 @@ class Progress:
             self._said.add(text)
             self.say(text)
 
-    def event(self, event: Event) -> None:
+    def event(self, event: parse.Event) -> None:
         msg = event.msg
         if event.failed:
             self.report.failures.append(event.reason())
@@ -131,7 +120,7 @@ class Progress:
             self.report.kept_running = False
             self.say(f"replacing them with {event.get('taskDefinition').rpartition('/')[2]}")
         elif msg in ("Starting container...", "Stopping container..."):
-            ref = container_ref(event.get("container"))
+            ref = parse.container_ref(event.get("container"))
             starting = msg.startswith("Starting")
             tasks = self.report.started_tasks if starting else self.report.stopped_tasks
             if ref is not None and ref.task_id not in tasks:
@@ -147,8 +136,8 @@ class Progress:
             fields = " ".join(f"{k}={v}" for k, v in event.fields)
             self._once(f"{msg} {fields}".strip())
 
-    def _container_state(self, event: Event) -> None:
-        ref = container_ref(event.get("container"))
+    def _container_state(self, event: parse.Event) -> None:
+        ref = parse.container_ref(event.get("container"))
         if ref is None:
             return
         state, desired = event.get("lastStatus"), event.get("desiredStatus")
@@ -163,11 +152,11 @@ class Progress:
             self.report.replaced_tasks.append(ref.task_id)
 
 
-def _failure(result: Result, what: str, events: Sequence[Event] = ()) -> CommandFailed:
+def _failure(result: Result, what: str, events: Sequence[parse.Event] = ()) -> CommandFailed:
     """A CommandFailed for a failed ecs-cli call: its own fatal/error reason, advice, command and tail."""
     if not events:
         try:
-            events, _ = parse_log_lines(result.stdout)
+            events, _ = parse.parse_log_lines(result.stdout)
         except ParseError:
             events = []
     failed = [e for e in events if e.failed]
@@ -208,7 +197,7 @@ class EcsCliBackend:
         result = self.ctx.execute(self.command(argv), mutates=False, timeout=timeout)
         if not result.ok:
             raise _failure(result, "ecs-cli compose ps")
-        return parse_ps(result.stdout)
+        return parse.parse_ps(result.stdout)
 
     def up(
         self,
@@ -261,44 +250,31 @@ class EcsCliBackend:
 
         AwsBackend(self.ctx).stop_tasks(target, task_ids)
 
-    def logs(
-        self,
-        target: ecscli.ComposeTarget,
-        *,
-        task_id: str,
-        container: str | None = None,
-        follow: bool = False,
-        since: int | None = None,
-        timestamps: bool = False,
-        sink: Callable[[str], None] = output.result,
-        start_time: float | None = None,
-        labelled: Callable[[str, str], None] | None = None,
-    ) -> None:
-        if labelled is not None and container is None:
-            self._merged_logs(
-                target, task_id, follow=follow, since=since, start_time=start_time, timestamps=timestamps,
-                labelled=labelled,
-            )  # fmt: skip
+    def logs(self, target: ecscli.ComposeTarget, request: LogRequest) -> None:
+        if request.labelled is not None and request.container is None:
+            self._merged_logs(target, request, request.labelled)
             return
-        if start_time is not None:  # ecs-cli counts in whole minutes
-            since = _minutes_since(start_time)
+        since = request.since
+        if request.start_time is not None:  # ecs-cli counts in whole minutes
+            since = _minutes_since(request.start_time)
         argv = ecscli.logs(
             self.exe,
-            task_id=task_id,
+            task_id=request.task_id,
             cluster_config=target.cluster_config,
-            container_name=container,
-            follow=follow,
+            container_name=request.container,
+            follow=request.follow,
             since=since,
-            timestamps=timestamps,
+            timestamps=request.timestamps,
         )
-        stream = BlankLineFilter()
-        errors: list[Event] = []
+        sink = request.sink
+        stream = parse.BlankLineFilter()
+        errors: list[parse.Event] = []
 
         def on_line(line: str) -> None:
             # ecs-cli's own failure ("Error executing 'logs': ...") is a logfmt fatal line on stdout
             if line.startswith("time=") and "level=fatal" in line and "Error executing" in line:
                 try:
-                    errors.append(parse_log_line(line))
+                    errors.append(parse.parse_log_line(line))
                     return
                 except ParseError:
                     pass
@@ -314,15 +290,7 @@ class EcsCliBackend:
     follow_interval = 10.0
 
     def _merged_logs(
-        self,
-        target: ecscli.ComposeTarget,
-        task_id: str,
-        *,
-        follow: bool,
-        since: int | None,
-        start_time: float | None,
-        timestamps: bool,
-        labelled: Callable[[str, str], None],
+        self, target: ecscli.ComposeTarget, request: LogRequest, labelled: Callable[[str, str], None]
     ) -> None:
         """Every container's lines in time order, each with its name: ecs-cli labels none, so one
         ``ecs-cli logs --container-name NAME --timestamps`` per container, merged on the times it prints;
@@ -330,8 +298,9 @@ class EcsCliBackend:
         from passecs.files.project import service_names
 
         names = list(service_names(self.ctx.project_dir, target.files))
-        start = start_time  # lines before it are dropped (ecs-cli counts in whole minutes)
-        minutes = _minutes_since(start_time) if start_time is not None else since
+        task_id, follow, timestamps = request.task_id, request.follow, request.timestamps
+        start = request.start_time  # lines before it are dropped (ecs-cli counts in whole minutes)
+        minutes = _minutes_since(start) if start is not None else request.since
         seen: set[tuple[str, str, str]] = set()
         skipped: set[str] = set()
         newest = 0.0
@@ -381,7 +350,7 @@ def stamped_lines(text: str) -> list[tuple[float, str, str]]:
     from datetime import datetime
 
     found: list[tuple[float, str, str]] = []
-    for line in log_messages(text):
+    for line in parse.log_messages(text):
         stamp, tab, message = line.partition("\t")
         when = None
         if tab:
