@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from passecs.commands.options import ClusterConfigOption, JsonOption, YesOption, context
+from passecs.commands.options import ClusterConfigOption, JsonOption, YesOption, context, timeout_option
 
 FilesOption = Annotated[
     list[str] | None,
@@ -31,9 +31,7 @@ def up(
     force_update: Annotated[
         bool, typer.Option("--force-update", help="Replace running tasks even when the task definition is unchanged.")
     ] = False,
-    timeout: Annotated[
-        float, typer.Option("--timeout", metavar="SECONDS", help="Stop ecs-cli and fail (exit 6) after this long.")
-    ] = 900.0,
+    timeout: Annotated[float, timeout_option("Stop ecs-cli and fail (exit 6) after this long.")] = 900.0,
     files: FilesOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -42,27 +40,16 @@ def up(
     When a task stops instead of running: each container's exit code, AWS's reasons, its last log lines and
     the likely fix (exit 1).
     """
+    from passecs.commands.options import check_timeout, verdict_as_json
     from passecs.core import output
-    from passecs.core.errors import UsageError
     from passecs.runbook import compose
-    from passecs.runbook.verdict import DeploymentFailed
 
-    if timeout <= 0:
-        raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds", "e.g. --timeout 900")
-    try:
+    check_timeout(timeout, 900)
+    with verdict_as_json(as_json):
         outcome = compose.up(
-            context(ctx),
-            cluster_config=cluster_config,
-            files=files,
-            yes=yes,
-            create_log_groups=create_log_groups,
-            force_update=force_update,
-            timeout=timeout,
-        )
-    except DeploymentFailed as exc:
-        if as_json:  # the verdict for machines; the error itself still goes to stderr
-            output.print_json(exc.to_json())
-        raise
+            context(ctx), cluster_config=cluster_config, files=files, yes=yes, create_log_groups=create_log_groups,
+            force_update=force_update, timeout=timeout,
+        )  # fmt: skip
     if as_json:
         output.print_json(outcome.to_json())
         return
@@ -134,18 +121,15 @@ def down(
     ctx: typer.Context,
     cluster_config: ClusterConfigOption = None,
     yes: YesOption = False,
-    timeout: Annotated[
-        float, typer.Option("--timeout", metavar="SECONDS", help="Stop waiting and fail (exit 6) after this long.")
-    ] = 600.0,
+    timeout: Annotated[float, timeout_option("Stop waiting and fail (exit 6) after this long.")] = 600.0,
     files: FilesOption = None,
 ) -> None:
     """Stop the project's containers on ECS and check that none is left."""
+    from passecs.commands.options import check_timeout
     from passecs.core import output
-    from passecs.core.errors import UsageError
     from passecs.runbook import compose
 
-    if timeout <= 0:
-        raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds", "e.g. --timeout 600")
+    check_timeout(timeout, 600)
     outcome = compose.down(context(ctx), cluster_config=cluster_config, files=files, yes=yes, timeout=timeout)
     if outcome.summary():
         output.result(outcome.summary())

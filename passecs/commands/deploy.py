@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from passecs.commands.options import ClusterConfigOption, JsonOption, YesOption, context
+from passecs.commands.options import ClusterConfigOption, JsonOption, YesOption, context, timeout_option
 
 CreateLogGroupsOption = Annotated[
     bool, typer.Option("--create-log-groups", help="Create the CloudWatch log groups the compose files name.")
@@ -24,17 +24,15 @@ def deploy(
     yes: YesOption = False,
     create_log_groups: CreateLogGroupsOption = False,
     json_output: JsonOption = False,
-    timeout: Annotated[
-        float, typer.Option("--timeout", metavar="SECONDS", help="Give up on up after this long (exit 6).")
-    ] = 900.0,
+    timeout: Annotated[float, timeout_option("Give up on up after this long (exit 6).")] = 900.0,
 ) -> None:
     """The whole runbook: doctor, then iam ensure-role, then up, then the containers and their endpoints.
 
     Each step says 'done' or 'already in place'; a second deploy changes nothing but the tasks up replaces.
     With --dry-run (global option) it prints the plan instead.
     """
+    from passecs.commands.options import check_timeout, print_report, verdict_as_json
     from passecs.core import output
-    from passecs.core.errors import UsageError
     from passecs.runbook import deploy as runbook
 
     c = context(ctx)
@@ -43,22 +41,12 @@ def deploy(
             runbook.render_plan(runbook.plan(c, cluster_config=cluster_config, create_log_groups=create_log_groups))
         )
         return
-    if timeout <= 0:
-        raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds", "e.g. --timeout 900")
-    from passecs.runbook.verdict import DeploymentFailed
-
-    try:
+    check_timeout(timeout, 900)
+    with verdict_as_json(json_output):
         report = runbook.deploy(
             c, cluster_config=cluster_config, yes=yes, create_log_groups=create_log_groups, timeout=timeout
         )
-    except DeploymentFailed as exc:
-        if json_output:  # the verdict for machines; the error itself still goes to stderr
-            output.print_json(exc.to_json())
-        raise
-    if json_output:
-        output.print_json(report.to_json())
-    else:
-        output.result(runbook.render_deploy(report))
+    print_report(report, json_output, runbook.render_deploy)
 
 
 def plan(

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from passecs.commands.compose import FilesOption
-from passecs.commands.options import ClusterConfigOption, JsonOption, YesOption, context
+from passecs.commands.options import ClusterConfigOption, JsonOption, YesOption, context, timeout_option
 
 
 def diff(
@@ -19,15 +19,12 @@ def diff(
 ) -> int:
     """Show what up would change: the task definition the files give against the one that runs now
     (or the family's latest revision when nothing runs). Exit 0 when they match, 7 when they differ."""
-    from passecs.core import output
+    from passecs.commands.options import print_report
     from passecs.core.errors import ExitCode
     from passecs.runbook import revisions
 
     report = revisions.diff(context(ctx), cluster_config=cluster_config, files=files)
-    if as_json:
-        output.print_json(report.to_json())
-    else:
-        output.result(revisions.render_diff(report))
+    print_report(report, as_json, revisions.render_diff)
     return int(ExitCode.DIFFERS if report.differs else ExitCode.OK)
 
 
@@ -39,14 +36,11 @@ def history(
     files: FilesOption = None,
 ) -> None:
     """List the family's revisions, newest first: registration time, images, and which one runs now."""
-    from passecs.core import output
+    from passecs.commands.options import print_report
     from passecs.runbook import revisions
 
     report = revisions.history(context(ctx), cluster_config=cluster_config, files=files, limit=limit)
-    if as_json:
-        output.print_json(report.to_json())
-    else:
-        output.result(revisions.render_history(report))
+    print_report(report, as_json, revisions.render_history)
 
 
 def rollback(
@@ -59,18 +53,15 @@ def rollback(
         ),
     ] = None,
     yes: YesOption = False,
-    timeout: Annotated[
-        float, typer.Option("--timeout", metavar="SECONDS", help="Give up waiting after this long (exit 6).")
-    ] = 900.0,
+    timeout: Annotated[float, timeout_option("Give up waiting after this long (exit 6).")] = 900.0,
     files: FilesOption = None,
 ) -> None:
     """Run the previous revision (or --to REVISION) in place of what runs, and check that it runs."""
+    from passecs.commands.options import check_timeout
     from passecs.core import output
-    from passecs.core.errors import UsageError
     from passecs.runbook import revisions
 
-    if timeout <= 0:
-        raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds", "e.g. --timeout 900")
+    check_timeout(timeout, 900)
     outcome = revisions.rollback(
         context(ctx), cluster_config=cluster_config, files=files, to=to, yes=yes, timeout=timeout
     )

@@ -24,9 +24,17 @@ class ExitCode(enum.IntEnum):
 
 
 class PassecsError(Exception):
-    """A failure with a one-line message, an optional one-line fix and an exit code."""
+    """A failure with a one-line message, an optional one-line fix and an exit code.
+
+    A subclass names its exit code in its header: ``class Refused(PassecsError, code=ExitCode.REFUSED)``.
+    """
 
     code: ExitCode = ExitCode.FAILED
+
+    def __init_subclass__(cls, *, code: ExitCode | None = None, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
 
     def __init__(self, message: str, fix: str | None = None, *, detail: str | None = None) -> None:
         super().__init__(message)
@@ -36,44 +44,21 @@ class PassecsError(Exception):
         self.detail = detail
 
 
-class CommandFailed(PassecsError):
-    code = ExitCode.FAILED
+class CommandFailed(PassecsError, code=ExitCode.FAILED): ...
+class UsageError(PassecsError, code=ExitCode.USAGE): ...
+class InvalidInput(PassecsError, code=ExitCode.INVALID_INPUT): ...
+class ToolNotFound(PassecsError, code=ExitCode.TOOL_MISSING): ...
+class Refused(PassecsError, code=ExitCode.REFUSED): ...
+class TimedOut(PassecsError, code=ExitCode.TIMED_OUT): ...
+class Interrupted(PassecsError, code=ExitCode.INTERRUPTED): ...
 
 
-class UsageError(PassecsError):
-    code = ExitCode.USAGE
-
-
-class InvalidInput(PassecsError):
-    code = ExitCode.INVALID_INPUT
-
-
-class ToolNotFound(PassecsError):
-    code = ExitCode.TOOL_MISSING
-
-
-class Refused(PassecsError):
-    code = ExitCode.REFUSED
-
-
-class TimedOut(PassecsError):
-    code = ExitCode.TIMED_OUT
-
-
-class Interrupted(PassecsError):
-    code = ExitCode.INTERRUPTED
-
-
-class Terminated(Interrupted):
+class Terminated(Interrupted, code=ExitCode.TERMINATED):
     """SIGTERM reached passecs: its children were stopped too (exit 143)."""
 
-    code = ExitCode.TERMINATED
 
-
-class HungUp(Interrupted):
+class HungUp(Interrupted, code=ExitCode.HANGUP):
     """SIGHUP reached passecs: its children were stopped too (exit 129)."""
-
-    code = ExitCode.HANGUP
 
 
 class Signalled(BaseException):

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from passecs.core.errors import Interrupted, Signalled, TimedOut, ToolNotFound
 from passecs.core.masking import MASK as MASK  # noqa: PLC0414 - re-exported
@@ -183,33 +183,16 @@ def run(
     """
     if on_stdout is None and on_stderr is None:
         return _run_captured(command, timeout)
-    import sh  # the one place; imported lazily because it costs ~90 ms (asyncio)
-
     env = command.child_env()
     executable = _executable(command, env)
     out, err = _Lines(on_stdout), _Lines(on_stderr)
     started = time.monotonic()
     with open(os.devnull, "rb") as devnull:
-        try:
-            proc = sh.Command(executable)(
-                *command.argv[1:],
-                _env=env,
-                _cwd=command.cwd,
-                _in=devnull,
-                _out=out,
-                _err=err,
-                _tty_in=False,
-                _tty_out=False,
-                _out_bufsize=1,
-                _err_bufsize=1,
-                _decode_errors="replace",
-                _new_group=True,  # so a timeout or Ctrl-C reaches the child's own children too
-                _ok_code=list(range(256)),
-                _bg=True,
-                _bg_exc=False,
-            )
-        except sh.ForkException as exc:  # the exec itself failed (not executable, bad interpreter)
-            raise ToolNotFound(f"{command.program}: cannot be started: {exc}", "check the file") from None
+        proc = _sh_start(
+            command, executable, env, devnull,
+            _out=out, _err=err, _out_bufsize=1, _err_bufsize=1, _decode_errors="replace",
+            _new_group=True,  # so a timeout or Ctrl-C reaches the child's own children too
+        )  # fmt: skip
 
         pgid = getattr(proc.process, "pgid", None)
         _track(pgid, command.display())
@@ -228,20 +211,17 @@ def run(
             _kill_group(proc.process)  # a grandchild the child left behind in its group ends with it
         except KeyboardInterrupt:
             _interrupt_group(proc.process)
-            raise Interrupted(f"interrupted: {command.display()}") from None
+            raise _stopped(command) from None
         except Signalled as exc:  # SIGTERM / SIGHUP: passed on to the child's group, as Ctrl-C is
             _interrupt_group(proc.process, exc.signum)
-            raise exc.error(f"{signal.Signals(exc.signum).name}: stopped {command.display()}") from None
+            raise _stopped(command, exc) from None
         finally:
             if timer is not None:
                 timer.cancel()
             _untrack(pgid)
     duration = time.monotonic() - started
     if timed_out.is_set():
-        raise TimedOut(
-            f"timed out after {timeout:g} s: {command.display()}",
-            "raise the limit with --timeout, or check the AWS console for what is stuck",
-        )
+        raise _timed_out(command, timeout)
     return Result(command, exit_code, out.text(), err.text(), duration)
 
 
@@ -281,7 +261,7 @@ def _run_captured(command: Command, timeout: float | None) -> Result:
             start_new_session=True,  # so a timeout or Ctrl-C reaches the child's own children too
         )
     except OSError as exc:  # the exec itself failed (not executable, bad interpreter)
-        raise ToolNotFound(f"{command.program}: cannot be started: {exc}", "check the file") from None
+        raise _cannot_start(command, exc) from None
     group = _Group(popen)
     _track(group.pgid, command.display())
     # the pipes are read on threads and the wait is for the child itself: a grandchild it left behind
@@ -293,23 +273,19 @@ def _run_captured(command: Command, timeout: float | None) -> Result:
     except subprocess.TimeoutExpired:
         _kill_group(group)
         popen.wait()
-        raise TimedOut(
-            f"timed out after {timeout:g} s: {command.display()}",
-            "raise the limit with --timeout, or check the AWS console for what is stuck",
-        ) from None
+        raise _timed_out(command, timeout) from None
     except KeyboardInterrupt:
         _interrupt_group(group)
         popen.wait()
-        raise Interrupted(f"interrupted: {command.display()}") from None
+        raise _stopped(command) from None
     except Signalled as exc:  # SIGTERM / SIGHUP: passed on to the child's group, as Ctrl-C is
         _interrupt_group(group, exc.signum)
         popen.wait()
-        raise exc.error(f"{signal.Signals(exc.signum).name}: stopped {command.display()}") from None
+        raise _stopped(command, exc) from None
     finally:
         _untrack(group.pgid)
     out, err = (reader.text() for reader in readers)
-    code = popen.returncode
-    exit_code = code if code >= 0 else 128 + abs(code)
+    exit_code = _exit_code(popen.returncode)
     return Result(command, exit_code, out, err, time.monotonic() - started)
 
 
@@ -341,7 +317,7 @@ def _wait(proc: object) -> int:
     except sh.ErrorReturnCode:  # pragma: no cover - ok_code covers every code
         pass
     code = proc.exit_code  # type: ignore[attr-defined]
-    return int(code) if code is not None and code >= 0 else 128 + abs(int(code or 0))
+    return 128 if code is None else _exit_code(int(code))
 
 
 def _signal_group(process: object, signum: int) -> None:
@@ -392,26 +368,45 @@ def spawn_detached(command: Command, log_path: str | os.PathLike[str]) -> int:
     /dev/null, stdout and stderr go to ``log_path`` (appended), and the new session keeps a Ctrl-C in the
     operator's terminal from reaching it. Stopping it is the caller's job (by pid).
     """
-    import sh
-
     env = command.child_env()
     executable = _executable(command, env)
     with open(os.devnull, "rb") as devnull, open(log_path, "ab") as log:
-        try:
-            proc = sh.Command(executable)(
-                *command.argv[1:],
-                _env=env,
-                _cwd=command.cwd,
-                _in=devnull,
-                _out=log,
-                _err_to_out=True,
-                _tty_in=False,
-                _tty_out=False,
-                _new_session=True,
-                _ok_code=list(range(256)),
-                _bg=True,
-                _bg_exc=False,
-            )
-        except sh.ForkException as exc:
-            raise ToolNotFound(f"{command.program}: cannot be started: {exc}", "check the file") from None
+        proc = _sh_start(command, executable, env, devnull, _out=log, _err_to_out=True, _new_session=True)
     return int(proc.pid)
+
+
+def _sh_start(command: Command, executable: str, env: dict[str, str], devnull: IO[bytes], **options: Any) -> Any:
+    """Start ``command`` through sh in the background: stdin ``devnull``, pipes (never a TTY), every exit
+    code accepted (the caller reads it); ``options`` are sh's for where the output goes and the group."""
+    import sh  # the one place; imported lazily because it costs ~90 ms (asyncio)
+
+    try:
+        return sh.Command(executable)(
+            *command.argv[1:], _env=env, _cwd=command.cwd, _in=devnull, _tty_in=False, _tty_out=False,
+            _ok_code=list(range(256)), _bg=True, _bg_exc=False, **options,
+        )  # fmt: skip
+    except sh.ForkException as exc:  # the exec itself failed (not executable, bad interpreter)
+        raise _cannot_start(command, exc) from None
+
+
+def _cannot_start(command: Command, exc: BaseException) -> ToolNotFound:
+    return ToolNotFound(f"{command.program}: cannot be started: {exc}", "check the file")
+
+
+def _timed_out(command: Command, timeout: float | None) -> TimedOut:
+    return TimedOut(
+        f"timed out after {timeout:g} s: {command.display()}",
+        "raise the limit with --timeout, or check the AWS console for what is stuck",
+    )
+
+
+def _stopped(command: Command, signalled: Signalled | None = None) -> Interrupted:
+    """The error for a child stopped by Ctrl-C (``signalled`` None) or by the SIGTERM/SIGHUP passed on to it."""
+    if signalled is None:
+        return Interrupted(f"interrupted: {command.display()}")
+    return signalled.error(f"{signal.Signals(signalled.signum).name}: stopped {command.display()}")
+
+
+def _exit_code(code: int) -> int:
+    """A child's exit code; killed by signal N (a negative code): 128 + N, as a shell reports it."""
+    return code if code >= 0 else 128 + abs(code)

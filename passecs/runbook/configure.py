@@ -283,6 +283,39 @@ def _readable_before_change(read: Callable[[Path], Any], ctx: Context, path: Pat
         ) from None
 
 
+def _apply(
+    ctx: Context,
+    kind: str,
+    name: str,
+    commands: list[Command],
+    *,
+    path: Path,
+    what: str,
+    as_given: str,
+    was_default: bool,
+    make_default: bool,
+    stored: Callable[[], tuple[bool, str | None]],
+) -> Outcome:
+    """Run ``commands`` (none: nothing to change) after a backup of ``path``, then check with ``stored``
+    (does the file hold ``name`` as wanted, and which entry is the default) that ecs-cli did what it said."""
+    if not commands:
+        return Outcome(kind, name, changed=False, default=was_default)
+    saved = _backup(ctx, path)
+    _run(ctx, commands, what, saved)
+    if ctx.dry_run:
+        return Outcome(kind, name, changed=False, default=make_default, commands=tuple(commands))
+    shown = display_path(path, ctx.home)
+    holds, default = stored()
+    if not holds:
+        raise CommandFailed(
+            f"ecs-cli reported success but {shown} does not hold {kind} {name} {as_given}",
+            f"run 'passecs config validate'{f'; the file as it was is in {saved}' if saved else ''}",
+        )
+    if make_default and default != name:
+        raise CommandFailed(f"ecs-cli reported success but the default {kind} in {shown} is not {name}")
+    return Outcome(kind, name, changed=True, default=default == name, backup=saved, commands=tuple(commands))
+
+
 def configure_profile(ctx: Context, name: str, *, make_default: bool, yes: bool, asker: Asker) -> Outcome:
     """Store the keys of the environment as ECS CLI profile ``name`` (and make it the default)."""
     name = validate_name(name, "profile name")
@@ -306,22 +339,17 @@ def configure_profile(ctx: Context, name: str, *, make_default: bool, yes: bool,
     commands = [] if same else [profile_command(ecs_cli, name, keys)]
     if make_default and before.default != name:
         commands.append(profile_default_command(ecs_cli, name))
-    if not commands:
-        return Outcome("profile", name, changed=False, default=before.default == name)
-    saved = _backup(ctx, path)
-    _run(ctx, commands, "ecs-cli configure profile", saved)
-    if ctx.dry_run:
-        return Outcome("profile", name, changed=False, default=make_default, commands=tuple(commands))
-    after = read_profiles(ctx.ecs_dir)
-    stored = after.get(name)
-    if stored is None or (stored.access_key_id, stored.fingerprint) != (keys.access_key_id, keys.fingerprint):
-        raise CommandFailed(
-            f"ecs-cli reported success but {shown} does not hold profile {name} with these keys",
-            f"run 'passecs config validate'{f'; the file as it was is in {saved}' if saved else ''}",
-        )
-    if make_default and after.default != name:
-        raise CommandFailed(f"ecs-cli reported success but the default profile in {shown} is not {name}")
-    return Outcome("profile", name, changed=True, default=after.default == name, backup=saved, commands=tuple(commands))
+
+    def stored() -> tuple[bool, str | None]:
+        after = read_profiles(ctx.ecs_dir)
+        got = after.get(name)
+        holds = got is not None and (got.access_key_id, got.fingerprint) == (keys.access_key_id, keys.fingerprint)
+        return holds, after.default
+
+    return _apply(
+        ctx, "profile", name, commands, path=path, what="ecs-cli configure profile", as_given="with these keys",
+        was_default=before.default == name, make_default=make_default, stored=stored,
+    )  # fmt: skip
 
 
 def configure_cluster(
@@ -358,28 +386,15 @@ def configure_cluster(
     if make_default and before.default != name:
         commands.append(cluster_default_command(ecs_cli, name))
         _warn_protected_default(ctx, name)
-    if not commands:
-        return Outcome("cluster configuration", name, changed=False, default=before.default == name)
-    saved = _backup(ctx, path)
-    _run(ctx, commands, "ecs-cli configure", saved)
-    if ctx.dry_run:
-        return Outcome("cluster configuration", name, changed=False, default=make_default, commands=tuple(commands))
-    after = read_cluster_configurations(ctx.ecs_dir)
-    if after.clusters.get(name) != wanted:
-        raise CommandFailed(
-            f"ecs-cli reported success but {shown} does not hold cluster configuration {name} as given",
-            f"run 'passecs config validate'{f'; the file as it was is in {saved}' if saved else ''}",
-        )
-    if make_default and after.default != name:
-        raise CommandFailed(f"ecs-cli reported success but the default cluster configuration in {shown} is not {name}")
-    return Outcome(
-        "cluster configuration",
-        name,
-        changed=True,
-        default=after.default == name,
-        backup=saved,
-        commands=tuple(commands),
-    )
+
+    def stored() -> tuple[bool, str | None]:
+        after = read_cluster_configurations(ctx.ecs_dir)
+        return after.clusters.get(name) == wanted, after.default
+
+    return _apply(
+        ctx, "cluster configuration", name, commands, path=path, what="ecs-cli configure", as_given="as given",
+        was_default=before.default == name, make_default=make_default, stored=stored,
+    )  # fmt: skip
 
 
 def configure_default(ctx: Context, name: str) -> Outcome:

@@ -270,11 +270,24 @@ def prepare(ctx: Context, role_name: str = DEFAULT_ROLE_NAME, region: str | None
 
 @dataclass(frozen=True)
 class RolePlan:
-    role_name: str
-    region: str
-    trust_policy: TrustPolicyFile
+    prepared: Prepared  # the role name, region, trust policy and warnings: the plan's inputs, kept as checked
     commands: tuple[Command, ...]
-    warnings: tuple[str, ...] = ()
+
+    @property
+    def role_name(self) -> str:
+        return self.prepared.role_name
+
+    @property
+    def region(self) -> str:
+        return self.prepared.region.name
+
+    @property
+    def trust_policy(self) -> TrustPolicyFile:
+        return self.prepared.trust_policy
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.prepared.warnings
 
     def lines(self) -> list[str]:
         return [c.display() for c in self.commands]
@@ -308,7 +321,7 @@ def plan(
         awscli.iam_attach_role_policy(role_name, TASK_EXECUTION_POLICY_ARN, prep.region.name),
     )
     commands = tuple(replace(c.command(), secrets=ctx.secrets()) for c in calls)
-    return RolePlan(role_name, prep.region.name, prep.trust_policy, commands, prep.warnings)
+    return RolePlan(prep, commands)
 
 
 @dataclass(frozen=True)
