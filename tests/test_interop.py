@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -175,6 +176,13 @@ def test_a_hand_made_deployment_is_listed_replaced_and_then_stopped_by_ecs_cli(c
     )
     old = world["ecs"].describe_tasks(cluster="passdev", tasks=[hand])["tasks"][0]
     assert old["desiredStatus"] == "STOPPED"
+    # up does not wait for a replaced task to finish stopping (neither does ecs-cli): let it, so that the
+    # table below shows each task in a settled state
+    deadline = time.monotonic() + 60
+    while old["lastStatus"] != "STOPPED" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        old = world["ecs"].describe_tasks(cluster="passdev", tasks=[hand])["tasks"][0]
+    assert old["lastStatus"] == "STOPPED"
 
     # ecs-cli by hand lists passecs's task (running) and its own stopped one...
     table = parse_ps(by_hand(world, *COMPOSE, "ps").stdout)
