@@ -129,11 +129,13 @@ def main() -> int:
     passecs = bench._bin("passecs")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        state_dir, project, shims = work / "state", work / "project", work / "shims"
+        # the folder names the compose project, as for ecs-cli: `pass`, the family the runbook uses
+        state_dir, project, shims = work / "state", work / "pass", work / "shims"
         for d in (project, shims):
             d.mkdir()
         for name in bench.SIDE_FILES:
             shutil.copy(ROOT / name, project / name)
+        shutil.copy(ROOT / "passecs.env.example", project / "passecs.env")  # the operator's settings
         calls_log = work / "aws-calls.txt"
         shim = shims / "aws"  # counts every aws process passecs starts, then runs the real aws CLI
         shim.write_text(f'#!/bin/sh\necho "$*" >> "{calls_log}"\nexec "{bench._bin("aws")}" "$@"\n')
@@ -158,7 +160,9 @@ def main() -> int:
             ecs_env.update(FAKE_ECS_CLI_POLL=str(ECS_CLI_POLL), FAKE_ECS_CLI_TASK_START=str(2 * STEP_SECONDS))
             from dotenv import dotenv_values  # the subnet and security group ids ecs-params.yml names
 
-            ecs_env.update({k: v for k, v in dotenv_values(project / ".env").items() if v is not None})
+            for settings in (project / "passecs.env", project / ".env"):
+                ecs_env.update({k: v for k, v in dotenv_values(settings).items() if v is not None})
+            ecs_env["COMPOSE_PROJECT_NAME"] = "pass"  # the fake's folder is named otherwise: both tools use pass
             ecs_up = [
                 "ecs-cli", "compose", "-f", "docker-compose.yml", "-f", "docker-compose-ecs.yml",
                 "--project-name", "pass", "--ecs-params", "ecs-params.yml", "up",

@@ -353,7 +353,8 @@ def task_definition_lines(ctx: Context, definition: Any, region: str, file_name:
     from passecs.core.masking import mask_document
 
     shown = json.dumps(mask_document(definition, ctx.secrets()), indent=2)
-    register = aws_call("ecs", "register-task-definition", "--cli-input-json", f"file://{file_name}", region=region)
+    document = "file://" + file_name  # the file the plan's here-document writes: never JSON on the command line
+    register = aws_call("ecs", "register-task-definition", "--cli-input-json", document, region=region)
     return "\n".join(
         [
             f"# the task definition goes to the aws CLI as a file (file://{file_name}), never on its command line;",
