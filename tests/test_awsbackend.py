@@ -118,6 +118,11 @@ def test_the_whole_flow(ctx: Context, capsys: pytest.CaptureFixture[str]) -> Non
     assert sorted(c.container for c in containers) == sorted(SERVICES)
     ips = {p.ip for c in containers for p in c.ports}
     assert len(ips) == 1 and next(iter(ips)).startswith("54.")  # one public IP for the task
+    # the interfaces in ecs-params.yml's network, asked by filter (the real aws CLI's --filters syntax),
+    # have the task's, with the same address; ps that asks them with the tasks shows the same
+    addresses = awsbackend._addresses_in(ctx, TARGET, network)
+    assert addresses is not None and set(addresses.values()) == ips
+    assert awsbackend.ps_with_definition(ctx, TARGET, "pass", network=network)[1] == containers
     for c in containers:
         assert c.state == "RUNNING" and c.task_id == task and c.task_definition == "pass:1" and c.cluster == "pass"
         assert [p.container_port for p in c.ports] == PORTS[c.container]

@@ -40,8 +40,9 @@ class Call:
 class FakeAccount:
     """A runner answering aws calls like a small ECS account; every call takes ``delay`` seconds."""
 
-    def __init__(self, delay: float = 0.1, looks_to_run: int = 0) -> None:
+    def __init__(self, delay: float = 0.1, looks_to_run: int = 0, delays: dict[str, float] | None = None) -> None:
         self.delay = delay
+        self.delays = delays or {}  # by operation: calls that take longer than ``delay``
         self.looks_to_run = looks_to_run  # describe-tasks that show a new task PENDING before RUNNING
         self.lock = threading.Lock()
         self.calls: list[Call] = []
@@ -50,7 +51,8 @@ class FakeAccount:
 
     def __call__(self, command: Command, *, timeout: float | None = None, **_: Any) -> Result:
         start = time.monotonic()
-        time.sleep(self.delay)
+        argv = command.argv
+        time.sleep(self.delays.get(argv[4] if argv[2] == "--region" else argv[2], self.delay))
         with self.lock:
             code, out, err = self.answer(command.argv)
             end = time.monotonic()
@@ -109,7 +111,10 @@ class FakeAccount:
         (arn,) = opts["--task-definition"]
         definition = next(d for d in self.definitions if d["taskDefinitionArn"] == arn)
         task_arn = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/passdev/{len(self.tasks) + 1:032x}"
+        network = json.loads(opts["--network-configuration"][0])["awsvpcConfiguration"]
         self.tasks[task_arn] = {
+            "eni": f"eni-{len(self.tasks)}",  # (the fake's own bookkeeping, as the ENI's subnet)
+            "subnet": network["subnets"][0],
             "taskArn": task_arn,
             "taskDefinitionArn": arn,
             "group": opts["--group"][0],
@@ -146,7 +151,11 @@ class FakeAccount:
 
     # ec2
     def ec2_describe_network_interfaces(self, opts: dict[str, list[str]]) -> Any:
-        ids = opts["--network-interface-ids"]
+        if "--filters" in opts:  # the interfaces in the subnets named (ECS puts a task's in its first)
+            (subnets,) = [f.removeprefix("Name=subnet-id,Values=") for f in opts["--filters"] if "subnet-id" in f]
+            ids = [t["eni"] for t in self.tasks.values() if t["subnet"] in subnets.split(",")]
+        else:
+            ids = opts["--network-interface-ids"]
         return {"NetworkInterfaces": [{"NetworkInterfaceId": i, "Association": {"PublicIp": "54.0.0.1"}} for i in ids]}
 
 
@@ -289,6 +298,11 @@ def test_second_deploy_with_nothing_to_change_asks_each_question_once(ready: Pat
     role, listing, family = account.one("get-role"), account.one("list-tasks"), account.one("describe-task-definition")
     policies = account.one("list-attached-role-policies")
     assert role.overlaps(listing) and listing.overlaps(family) and role.overlaps(policies)
+    # the public IPs of the interfaces in ecs-params.yml's subnets are asked while the tasks are described:
+    # two rounds of calls, the second depending on the first's list of tasks
+    tasks, addresses = account.one("describe-tasks"), account.one("describe-network-interfaces")
+    assert "--filters" in addresses.argv and tasks.overlaps(addresses)
+    assert min(tasks.start, addresses.start) >= listing.end
     assert {p.ip for c in report.containers for p in c.ports} == {"54.0.0.1"}
 
 
@@ -340,3 +354,77 @@ def test_public_ips_are_asked_while_the_wait_goes_on(ready: Path) -> None:
     assert len(looks) == 3
     assert ips.start < looks[-1].end  # asked before the look that saw the tasks RUNNING had ended
     assert {p.ip for c in result.containers for p in c.ports} == {"54.0.0.1"}
+
+
+def test_who_else_runs_is_listed_with_the_looks_once_the_task_is_past_provisioning(ready: Path) -> None:
+    """The convergence check after up's wait (the project's RUNNING tasks, another machine's among them)
+    goes with the looks that may end the wait: nothing is asked after the look that saw the task RUNNING."""
+    from passecs.backends.aws import backend as awsbackend
+    from passecs.core import waiting
+    from passecs.files.project import load_project
+
+    account = FakeAccount(looks_to_run=2)  # run-task: PROVISIONING; the looks: PENDING, PENDING, RUNNING
+    target = awsbackend.Target("passdev", REGION)
+    network = awsbackend.Network(("subnet-1",), ("sg-1",), "ENABLED")
+    result = awsbackend.up(
+        _context(ready, account), load_project(ready), target, "pass", network=network,
+        schedule=waiting.Backoff.fixed(0.3),
+    )  # fmt: skip
+    looks, run = account.named("describe-tasks"), account.one("run-task")
+    before, *along = account.named("list-tasks")
+    assert len(looks) == 3 and before.end <= run.start  # what ran before up started anything
+    assert len(along) == 2  # not with the first look (the task was PROVISIONING), with each after it
+    assert along[0].overlaps(looks[1]) and along[1].overlaps(looks[2])
+    assert all(call.start < looks[-1].end for call in account.calls)  # no call after the wait
+    assert {c.task_id for c in result.containers} == {awsbackend.task_id(next(iter(account.tasks)))}
+
+
+def test_a_list_that_went_with_a_failed_wait_is_not_left_running(ready: Path) -> None:
+    from passecs.backends.aws import backend as awsbackend
+    from passecs.core import waiting
+    from passecs.core.errors import TimedOut
+    from passecs.files.project import load_project
+
+    account = FakeAccount(looks_to_run=100, delays={"list-tasks": 0.8})  # PENDING for ever; slow lists
+    target = awsbackend.Target("passdev", REGION)
+    network = awsbackend.Network(("subnet-1",), ("sg-1",), "ENABLED")
+    with pytest.raises(TimedOut):
+        awsbackend.up(
+            _context(ready, account), load_project(ready), target, "pass", network=network, timeout=1.0,
+            schedule=waiting.Backoff.fixed(0.3),
+        )  # fmt: skip
+    calls = len(account.calls)
+    time.sleep(1.0)  # longer than a list: one still running would be recorded by now
+    assert len(account.calls) == calls
+    assert len(account.named("list-tasks")) >= 2  # lists went with the looks (so one was dropped)
+
+
+@pytest.mark.parametrize("answer", ["none", "partial", "failed"])
+def test_an_interface_the_network_query_did_not_answer_for_is_asked_by_id(
+    ready: Path, answer: str
+) -> None:
+    """The interfaces of ecs-params.yml's network, asked with the tasks, save a round only when they are
+    conclusive: a task's interface missing from them, an answer cut short or a failed call -> asked by id."""
+    from passecs.runbook import compose
+
+    account = FakeAccount()
+    compose.up(_context(ready, account), yes=True)
+    account.reset()
+    by_filter = account.ec2_describe_network_interfaces
+
+    def network_query(opts: dict[str, list[str]]) -> Any:
+        if "--filters" not in opts:
+            return by_filter(opts)
+        if answer == "failed":
+            return (254, "", "\naws: [ERROR]: An error occurred (UnauthorizedOperation) when calling the "
+                    "DescribeNetworkInterfaces operation: You are not authorized to perform this operation.\n")
+        if answer == "partial":
+            return {**by_filter(opts), "NextToken": "more"}
+        return {"NetworkInterfaces": []}
+
+    account.ec2_describe_network_interfaces = network_query  # type: ignore[method-assign]
+    containers = compose.ps(_context(ready, account))
+    filtered, by_id = account.named("describe-network-interfaces")
+    assert "--filters" in filtered.argv and "--network-interface-ids" in by_id.argv
+    assert by_id.start >= account.one("describe-tasks").end
+    assert {p.ip for c in containers for p in c.ports} == {"54.0.0.1"}

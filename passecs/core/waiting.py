@@ -11,7 +11,9 @@ second). Intervals are measured from the start of one look to the start of the n
 made one after another, so a wait makes at most one call per second (a look is one aws process, ~0.4 s,
 which is why it can never be more), and from about 20 s on one every 5 s: a 15-minute wait is under 200
 calls, at most 1/20 of the sustained rate at its start and 1/100 after, leaving the account's other users
-(consoles, other deploys) their share.
+(consoles, other deploys) their share. The one wait that asks two things per look is ``up``'s once its
+tasks are past PROVISIONING: a list of the project's tasks goes with each look (ListTasks, another read
+operation with its own bucket), so that the check for surplus tasks after the wait costs no time.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ masking hold). Calls are kept few: each costs ~0.4 s of aws CLI start-up.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -158,16 +159,35 @@ def project_tasks(
 ) -> list[dict[str, Any]]:
     """The project's tasks (family = project, group ``task:<project>`` or legacy startedBy), in
     ``desired`` order as ecs-cli lists them."""
+    return project_tasks_and_addresses(ctx, target, project_name, desired=desired)[0]
+
+
+def project_tasks_and_addresses(
+    ctx: Context,
+    target: Target,
+    project_name: str,
+    *,
+    desired: Sequence[str] = ("RUNNING",),
+    network: Network | None = None,
+) -> tuple[list[dict[str, Any]], Addresses | None]:
+    """:func:`project_tasks`, and, when the project's ``network`` is known and tasks are listed, the
+    public addresses of the network interfaces in it (:func:`_addresses_in`), asked while the tasks are
+    described: the two questions are independent, and the tasks' interfaces are usually among them."""
     arns: list[str] = []
     listed = gather(*(partial(_list_tasks, ctx, target, project_name, status) for status in desired))
     for found in listed:
         arns += [a for a in found if a not in arns]
     if not arns:
-        return []
+        return [], None
+    addresses: Addresses | None = None
+    if network is not None and network.subnets:
+        described, addresses = gather(
+            lambda: _describe_tasks(ctx, target, arns), lambda: _addresses_in(ctx, target, network)
+        )
+    else:
+        described = _describe_tasks(ctx, target, arns)
     group = f"task:{project_name}"
-    return [
-        t for t in _describe_tasks(ctx, target, arns) if t.get("group") == group or t.get("startedBy") == project_name
-    ]
+    return [t for t in described if t.get("group") == group or t.get("startedBy") == project_name], addresses
 
 
 def describe_task_definition(ctx: Context, target: Target, name: str) -> dict[str, Any] | None:
@@ -213,6 +233,37 @@ def _interfaces(tasks: Iterable[Mapping[str, Any]], *, running_only: bool = True
     return eni_task
 
 
+Addresses = dict[str, str]  # network interface id -> its public IP ("" when it has none)
+_ADDRESSES_MAX = 100  # a network with more interfaces than this is asked by interface id
+
+
+def _addresses_in(ctx: Context, target: Target, network: Network) -> Addresses | None:
+    """The public IPs of the network interfaces in ``network``'s subnets with its security groups (where
+    ECS attaches the project's Fargate tasks' interfaces); None when the answer is partial or failed: the
+    caller then asks by interface id, as before (a read, so a failure here costs nothing but that)."""
+    filters = [f"Name=subnet-id,Values={','.join(network.subnets)}"]
+    if network.security_groups:
+        filters.append(f"Name=group-id,Values={','.join(network.security_groups)}")
+    try:
+        data = _dict(
+            _call(
+                ctx, target, "ec2", "describe-network-interfaces", "--filters", *filters,
+                "--max-items", str(_ADDRESSES_MAX),
+            ),
+            "ec2 describe-network-interfaces",
+        )  # fmt: skip
+        enis = _list(data.get("NetworkInterfaces"), "NetworkInterfaces")
+    except CommandFailed:
+        return None
+    if data.get("NextToken"):  # more than _ADDRESSES_MAX: not all of them, so not conclusive
+        return None
+    return {
+        str(eni.get("NetworkInterfaceId")): str(((eni.get("Association") or {}).get("PublicIp")) or "")
+        for eni in enis
+        if isinstance(eni, Mapping)
+    }
+
+
 def _public_ips(
     ctx: Context,
     target: Target,
@@ -220,14 +271,17 @@ def _public_ips(
     warn: Sink | None,
     *,
     interfaces: dict[str, str] | None = None,
+    addresses: Addresses | None = None,
 ) -> dict[str, str]:
     """task ARN -> public IP of its network interface, for running Fargate tasks (as ecs-cli's ps);
-    ``interfaces`` (id -> task ARN) instead of those of ``tasks``."""
+    ``interfaces`` (id -> task ARN) instead of those of ``tasks``; ``addresses``: interfaces whose public
+    IP is known already (only the others are asked)."""
     eni_task = interfaces if interfaces is not None else _interfaces(tasks)
-    if not eni_task:
-        return {}
-    ids = list(eni_task)
-    found: dict[str, str] = {}
+    known = addresses or {}
+    found = {arn: known[eni] for eni, arn in eni_task.items() if known.get(eni)}
+    ids = [eni for eni in eni_task if eni not in known]
+    if not ids:
+        return found
     try:
         for start in range(0, len(ids), _BATCH):
             data = _call(
@@ -319,9 +373,11 @@ def _records(
     warn: Sink | None = None,
     learnt: dict[str, dict[str, Any]] | None = None,
     public_ips: Mapping[str, str] | None = None,
+    addresses: Addresses | None = None,
 ) -> list[Container]:
     """The records of ``tasks``: ``definitions`` (by ARN) are known already; the others are described and,
-    when ``learnt`` is given, added to it. ``public_ips`` (task ARN -> IP): known already, not asked."""
+    when ``learnt`` is given, added to it. ``public_ips`` (task ARN -> IP): known already, not asked;
+    ``addresses``: the interfaces' public IPs known already (the others are asked)."""
     definitions = dict(definitions or {})
     arns = dict.fromkeys(str(t.get("taskDefinitionArn", "")) for t in tasks)
     missing = [arn for arn in arns if arn and arn not in definitions]
@@ -331,7 +387,7 @@ def _records(
         return {arn: definition for arn, definition in found.items() if definition is not None}
 
     def ask_public_ips() -> Mapping[str, str]:
-        return public_ips if public_ips is not None else _public_ips(ctx, target, tasks, warn)
+        return public_ips if public_ips is not None else _public_ips(ctx, target, tasks, warn, addresses=addresses)
 
     # the task definitions and the network interfaces are independent questions: asked at once
     described, ips = gather(describe_missing, ask_public_ips)
@@ -368,26 +424,32 @@ def ps_with_definition(
     warn: Sink | None = None,
     look_up_family: bool = True,
     definitions: dict[str, dict[str, Any]] | None = None,
+    network: Network | None = None,
 ) -> tuple[list[dict[str, Any]], list[Container], dict[str, Any] | NotLooked | None]:
     """:func:`ps_with_tasks`, and the family's latest task definition (None: there is none), looked up at
     the same time as the tasks are listed: ``up`` compares it with the compose files, and when the tasks
     run it (as after a deploy) ps needs no describe-task-definition of its own.
 
     ``definitions`` (by ARN): task definitions known already; every one described here is added to it.
+    ``network``: the project's (ecs-params.yml): its interfaces' public IPs are asked while the tasks are
+    described, so that ps takes two rounds of calls, not three.
     """
     desired = ("RUNNING", "STOPPED") if all_tasks else ("RUNNING",)
     latest: dict[str, Any] | NotLooked | None = NOT_LOOKED
+
+    def tasks_and_addresses() -> tuple[list[dict[str, Any]], Addresses | None]:
+        return project_tasks_and_addresses(ctx, target, project_name, desired=desired, network=network)
+
     if look_up_family:
-        tasks, latest = gather(
-            lambda: project_tasks(ctx, target, project_name, desired=desired),
-            lambda: describe_task_definition(ctx, target, project_name),
+        (tasks, addresses), latest = gather(
+            tasks_and_addresses, lambda: describe_task_definition(ctx, target, project_name)
         )
     else:
-        tasks = project_tasks(ctx, target, project_name, desired=desired)
+        tasks, addresses = tasks_and_addresses()
     known = definitions if definitions is not None else {}
     if isinstance(latest, dict):
         known[str(latest["taskDefinitionArn"])] = latest
-    return tasks, _records(ctx, target, tasks, known, warn=warn, learnt=known), latest
+    return tasks, _records(ctx, target, tasks, known, warn=warn, learnt=known, addresses=addresses), latest
 
 
 # --------------------------------------------------------------------------------------------------
@@ -433,17 +495,21 @@ def _wait(
     on_progress: Sink | None,
     schedule: waiting.Backoff | None = None,
     on_look: Callable[[list[dict[str, Any]]], None] | None = None,
+    before_look: Callable[[], None] | None = None,
 ) -> list[dict[str, Any]]:
     """describe-tasks until every task's lastStatus is ``until``; a task that stops first is a failure.
 
     The first look is one interval after the call (run-task and stop-task have just said how the tasks
     are), then on ``schedule`` (:data:`passecs.core.waiting.DEFAULT`: 1 s, backing off to 5 s; a fixed
     ``poll_interval`` when one is named); it returns on the look that shows every task ``until``.
+    ``before_look`` is called as each look starts, ``on_look`` with what it saw.
     """
     seen: dict[tuple[str, str], str] = {}
     pacer = waiting.Pacer(timeout, _schedule(schedule, poll_interval), sleep=_sleep, look_first=False)
     while True:
         pacer.wait()
+        if before_look is not None:
+            before_look()
         tasks = _describe_tasks(ctx, target, arns)
         if on_look is not None:
             on_look(tasks)
@@ -676,13 +742,23 @@ def start_task_definition(
     for task_arn in arns:
         say(f"started task {task_id(task_arn)} ({revision})")
     public_ips = _EarlyPublicIps(ctx, target, warn)
-    tasks = _wait(
-        ctx, target, arns, until="RUNNING", timeout=timeout, poll_interval=poll_interval, on_progress=say,
-        schedule=schedule, on_look=public_ips.look,
-    )  # fmt: skip
-    # another up (another machine) may have started tasks meanwhile: list them too, so that the caller
-    # sees every running task of the project and can stop the surplus
-    others = [a for a in _list_tasks(ctx, target, project_name, "RUNNING") if a not in arns]
+    # another up (another machine) may have started tasks meanwhile: they are listed too, so that the
+    # caller sees every running task of the project and can stop the surplus
+    who_else = _WhoElseRuns(ctx, target, project_name, _list(data.get("tasks"), "tasks"))
+
+    def look(tasks: list[dict[str, Any]]) -> None:
+        public_ips.look(tasks)
+        who_else.look(tasks)
+
+    try:
+        tasks = _wait(
+            ctx, target, arns, until="RUNNING", timeout=timeout, poll_interval=poll_interval, on_progress=say,
+            schedule=schedule, on_look=look, before_look=who_else.before_look,
+        )  # fmt: skip
+    except PassecsError:
+        who_else.drop()  # the wait failed: no list is needed, none is left running
+        raise
+    others = [a for a in who_else.result() if a not in arns]
     if others:
         group = f"task:{project_name}"
         described = _describe_tasks(ctx, target, others)
@@ -773,6 +849,50 @@ def up(
     )
     started.registered = registered
     return started
+
+
+class _WhoElseRuns:
+    """The project's RUNNING tasks as the wait ends, for the convergence check after it: listed together
+    with each look once every new task is past PROVISIONING (any of the next looks may be the one that
+    sees them RUNNING), so that the check costs no call after the wait. Before that, nothing is listed:
+    a Fargate task spends most of its start in PROVISIONING. A list taken alongside a look that did not
+    end the wait is dropped; the wait's rate stays one look (two calls) per interval, see
+    :mod:`passecs.core.waiting`."""
+
+    def __init__(self, ctx: Context, target: Target, project_name: str, started: Sequence[Any]) -> None:
+        self.ctx, self.target, self.project_name = ctx, target, project_name
+        self.armed = self._past_provisioning(started)  # run-task's answer: the tasks as they are now
+        self.listing: Callable[[], list[str]] | None = None
+
+    @staticmethod
+    def _past_provisioning(tasks: Sequence[Any]) -> bool:
+        return bool(tasks) and all(
+            isinstance(t, Mapping) and t.get("lastStatus") in ("PENDING", "ACTIVATING", "RUNNING") for t in tasks
+        )
+
+    def _list(self) -> list[str]:
+        return _list_tasks(self.ctx, self.target, self.project_name, "RUNNING")
+
+    def before_look(self) -> None:
+        self.drop()
+        if self.armed:
+            self.listing = in_background(self._list)
+
+    def look(self, tasks: list[dict[str, Any]]) -> None:
+        self.armed = self._past_provisioning(tasks)
+
+    def drop(self) -> None:
+        if self.listing is not None:  # the look it went with did not end the wait: its answer is stale
+            listing, self.listing = self.listing, None
+            with contextlib.suppress(PassecsError):
+                listing()
+
+    def result(self) -> list[str]:
+        """The list taken with the look that ended the wait, else one taken now."""
+        if self.listing is not None:
+            listing, self.listing = self.listing, None
+            return listing()
+        return self._list()
 
 
 class _EarlyPublicIps:
@@ -1033,11 +1153,24 @@ class AwsBackend:
             warn=output.warning,
             look_up_family=not all_tasks,
             definitions=self._definitions,
+            network=self._network(target),
         )
         self._running, self._containers, self._latest = (
             (None, None, NOT_LOOKED) if all_tasks else (tasks, containers, latest)
         )
         return containers
+
+    def _network(self, target: ComposeTarget) -> Network | None:
+        """ecs-params.yml's network (where the project's tasks have their interfaces); None without one, or
+        when the file does not read: ps does not need it, it only saves a round of calls."""
+        if not target.ecs_params:
+            return None
+        from passecs.files.project import read_ecs_params
+
+        try:
+            return network_from_params(read_ecs_params(self.ctx.project_dir / target.ecs_params, self.ctx.env))
+        except PassecsError:
+            return None
 
     def up(
         self,
