@@ -15,7 +15,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -109,12 +109,60 @@ def _executable(command: Command, env: Mapping[str, str]) -> str:
 # the main thread, and the children of worker threads (concurrent aws calls) must stop with it.
 _LIVE: dict[int, str] = {}
 _LIVE_LOCK = threading.Lock()
+# How many times stop_all has run: a child whose start began before the last stop_all (on a worker thread,
+# while the main thread was on its way out) is stopped as soon as it is known, not tracked.
+_EPOCH = [0]
+_HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-def _track(pgid: int | None, display: str) -> None:
-    if isinstance(pgid, int) and pgid > 1:
-        with _LIVE_LOCK:
+def _epoch() -> int:
+    with _LIVE_LOCK:
+        return _EPOCH[0]
+
+
+def _track(pgid: int | None, display: str, epoch: int) -> None:
+    """Record a child's group for :func:`stop_all`; one whose start began before the last stop_all is
+    killed instead (nobody waits for it any more)."""
+    if not (isinstance(pgid, int) and pgid > 1):
+        return
+    with _LIVE_LOCK:
+        if epoch == _EPOCH[0]:
             _LIVE[pgid] = display
+            return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP while a child is being started and recorded, and deliver the first
+    that arrived on the way out, once the child can be found (and stopped) by whoever handles it.
+
+    Python runs signal handlers in the main thread, between two steps of whatever it is doing: a handler
+    that raises inside ``Popen`` (after the fork) would lose the child, which runs in a session of its own
+    and so never gets the terminal's signals either. Worker threads are never interrupted this way (their
+    race is with :func:`stop_all`, see :func:`_track`): there this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[signal.Signals] = []
+
+    def hold(signum: int, _frame: object) -> None:
+        arrived.append(signal.Signals(signum))
+
+    previous = {signum: signal.signal(signum, hold) for signum in _HELD_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        if arrived:
+            first = previous[arrived[0]]
+            if callable(first):
+                first(arrived[0], None)  # e.g. raises KeyboardInterrupt or Signalled, here
+            elif first == signal.SIG_DFL:
+                signal.raise_signal(arrived[0])
 
 
 def _untrack(pgid: int | None) -> None:
@@ -132,6 +180,7 @@ def stop_all(signum: int = signal.SIGTERM) -> None:
     """Stop every child group still running, in whichever thread it was started: ``signum``, up to
     :data:`GRACE_SECONDS` for them to end, then SIGKILL. Called on the way out of every command."""
     with _LIVE_LOCK:
+        _EPOCH[0] += 1
         groups = list(_LIVE)
         _LIVE.clear()
     for pgid in groups:
@@ -188,14 +237,15 @@ def run(
     out, err = _Lines(on_stdout), _Lines(on_stderr)
     started = time.monotonic()
     with open(os.devnull, "rb") as devnull:
-        proc = _sh_start(
-            command, executable, env, devnull,
-            _out=out, _err=err, _out_bufsize=1, _err_bufsize=1, _decode_errors="replace",
-            _new_group=True,  # so a timeout or Ctrl-C reaches the child's own children too
-        )  # fmt: skip
-
-        pgid = getattr(proc.process, "pgid", None)
-        _track(pgid, command.display())
+        epoch = _epoch()
+        with signals_held():  # a signal now is delivered once the child is recorded
+            proc = _sh_start(
+                command, executable, env, devnull,
+                _out=out, _err=err, _out_bufsize=1, _err_bufsize=1, _decode_errors="replace",
+                _new_group=True,  # so a timeout or Ctrl-C reaches the child's own children too
+            )  # fmt: skip
+            pgid = getattr(proc.process, "pgid", None)
+            _track(pgid, command.display(), epoch)
         timed_out = threading.Event()
 
         def _expire() -> None:
@@ -250,20 +300,22 @@ def _run_captured(command: Command, timeout: float | None) -> Result:
     env = command.child_env()
     executable = _executable(command, env)
     started = time.monotonic()
-    try:
-        popen = subprocess.Popen(
-            (executable, *command.argv[1:]),
-            env=env,
-            cwd=command.cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,  # so a timeout or Ctrl-C reaches the child's own children too
-        )
-    except OSError as exc:  # the exec itself failed (not executable, bad interpreter)
-        raise _cannot_start(command, exc) from None
-    group = _Group(popen)
-    _track(group.pgid, command.display())
+    epoch = _epoch()
+    with signals_held():  # a signal now is delivered once the child is recorded
+        try:
+            popen = subprocess.Popen(
+                (executable, *command.argv[1:]),
+                env=env,
+                cwd=command.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,  # so a timeout or Ctrl-C reaches the child's own children too
+            )
+        except OSError as exc:  # the exec itself failed (not executable, bad interpreter)
+            raise _cannot_start(command, exc) from None
+        group = _Group(popen)
+        _track(group.pgid, command.display(), epoch)
     # the pipes are read on threads and the wait is for the child itself: a grandchild it left behind
     # holds the pipes open, and ends with the child's group rather than keeping passecs waiting
     readers = [_PipeReader(popen.stdout), _PipeReader(popen.stderr)]

@@ -260,7 +260,7 @@ def ensure_running(
 
 
 def _start(directory: Path, *, step_seconds: float | None, timeout: float) -> EmulatorState:
-    from passecs.core.runner import Command, spawn_detached
+    from passecs.core.runner import Command, signals_held, spawn_detached
 
     private_home(directory)
     log = directory / LOG_FILE
@@ -269,11 +269,14 @@ def _start(directory: Path, *, step_seconds: float | None, timeout: float) -> Em
     (directory / STATE_FILE).unlink(missing_ok=True)
     log.write_bytes(b"")
     command = Command(server_command(ready, step_seconds=step_seconds), cwd=str(directory))
-    pid = spawn_detached(command, log)
+    pid: int | None = None
     try:
+        with signals_held():  # a signal during the start is delivered once the pid is known
+            pid = spawn_detached(command, log)
         return _await_ready(directory, pid, ready, log, timeout)
     except BaseException:  # a failed, interrupted or terminated start leaves no emulator behind
-        _terminate(pid, 3.0)
+        if pid is not None:
+            _terminate(pid, 3.0)
         raise
 
 
