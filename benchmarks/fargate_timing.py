@@ -20,8 +20,9 @@ running task (not waited for: list-tasks no longer lists it), so it finds nothin
 task from the registered task definition: the runbook's `up` after `down`, same files. The fake ecs-cli's
 up runs at the same time (it sleeps while it "polls", so it barely competes for the CPU).
 
-Goals (issue 14): up within 3 s of the tasks' 8 s, the second deploy under 1.5 s, ps --json overhead at most
-100 ms. Exit 1 when up misses its goal.
+Goals (issue 14): up within 3 s of the tasks' 8 s and at most 0.75 of the fake ecs-cli's time, the second
+deploy under 1.5 s, ps --json overhead at most 100 ms; each printed as met or not. Exit 1 when up misses
+the first (the others vary with the machine's load more than CI should fail on).
 
 Run: python benchmarks/fargate_timing.py [--runs N]. Needs the test extra (moto[server], awscli). < 90 s.
 """
@@ -50,6 +51,7 @@ import deploy as bench  # noqa: E402  - the fake ecs-cli set-up and timing helpe
 STEP_SECONDS = 4.0  # two start steps: 8 s to RUNNING
 ECS_CLI_POLL = 6.0  # the recorded ecs-cli's interval
 GOAL_OVER_TASKS = 3.0
+GOAL_RATIO = 0.75  # of the fake ecs-cli's up
 GOAL_SECOND_DEPLOY = 1.5
 GOAL_PS_OVERHEAD_MS = 100.0
 
@@ -116,6 +118,10 @@ def _stop_all(env: dict[str, str]) -> float:
     (task,) = _aws_json(env, "ecs", "describe-tasks", "--cluster", "passdev", "--tasks", arn)["tasks"]
     _aws_json(env, "ecs", "stop-task", "--cluster", "passdev", "--task", arn)
     return _time(task["startedAt"]) - _time(task["createdAt"])
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
 
 
 def _calls(log: Path) -> list[str]:
@@ -207,15 +213,18 @@ def main() -> int:
     nominal = 2 * STEP_SECONDS
     print(f"\nmedians of {args.runs} runs (emulator: tasks need {nominal:g} s to reach RUNNING)")
     print(f"passecs --backend aws up        : {up:6.2f} s = the tasks' {nominal:g} s + {up - nominal:.2f} s "
-          f"(goal: at most + {GOAL_OVER_TASKS:g} s); its tasks took {task:.2f} s")  # fmt: skip
-    print(f"fake ecs-cli up (6 s polls)     : {ecs_cli:6.2f} s; passecs/ecs-cli {up / ecs_cli:.2f}")
+          f"(goal: at most + {GOAL_OVER_TASKS:g} s: {_met(up - nominal <= GOAL_OVER_TASKS)}); "
+          f"its tasks took {task:.2f} s")  # fmt: skip
+    print(f"fake ecs-cli up (6 s polls)     : {ecs_cli:6.2f} s; passecs/ecs-cli {up / ecs_cli:.3f} "
+          f"(goal: at most {GOAL_RATIO:g}: {_met(up / ecs_cli <= GOAL_RATIO)})")  # fmt: skip
     print(f"deploy, first (role, task definition, task): {first:6.2f} s")
     print(f"second deploy, nothing to change: {second:6.2f} s, {statistics.median(counts):g} aws processes "
-          f"(goal: under {GOAL_SECOND_DEPLOY:g} s)")  # fmt: skip
+          f"(goal: under {GOAL_SECOND_DEPLOY:g} s: {_met(second < GOAL_SECOND_DEPLOY)})")  # fmt: skip
     for call in last_calls:
         print(f"    aws {call[:100]}")
     print(f"passecs ps --json overhead      : {wrapped_ms - bare_ms:6.1f} ms over the bare fake ecs-cli compose ps "
-          f"({wrapped_ms:.0f} vs {bare_ms:.0f} ms, median of {ps_runs}; goal: at most {GOAL_PS_OVERHEAD_MS:g} ms)")
+          f"({wrapped_ms:.0f} vs {bare_ms:.0f} ms, median of {ps_runs}; goal: at most {GOAL_PS_OVERHEAD_MS:g} ms: "
+          f"{_met(wrapped_ms - bare_ms <= GOAL_PS_OVERHEAD_MS)})")
     print(f"  in CPU time (what load does not inflate): {wrapped_cpu - bare_cpu:.1f} ms "
           f"({wrapped_cpu:.0f} vs {bare_cpu:.0f} ms)")
     print(f"load average while measuring: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")

@@ -48,7 +48,8 @@ def profile(
 
     The keys are AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and, if set, AWS_SESSION_TOKEN; on a terminal a
     missing one is asked for with hidden input. They reach ecs-cli through its environment, never its
-    command line. Replacing a profile that has other keys needs confirmation or --yes."""
+    command line; with the aws backend (no ecs-cli) passecs writes the file itself, as ecs-cli does.
+    Replacing a profile that has other keys needs confirmation or --yes."""
     from passecs.core import output
     from passecs.runbook import configure
 

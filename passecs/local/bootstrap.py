@@ -53,10 +53,13 @@ class LocalWorld:
 
 def ecs_config_text(region: str) -> str:
     """~/.ecs/config as `ecs-cli configure` writes it for the runbook's two clusters (passdev default)."""
-    lines = ["version: v1", f"default: {DEFAULT_CLUSTER}", "clusters:"]
-    for name in sorted(CLUSTERS):
-        lines += [f"  {name}:", f"    cluster: {name}", f"    region: {region}", "    default_launch_type: FARGATE"]
-    return "\n".join(lines) + "\n"
+    from passecs.files import ecs_writer
+    from passecs.files.ecs import ClusterConfiguration
+
+    return ecs_writer.config_text(
+        DEFAULT_CLUSTER,
+        {n: ecs_writer.cluster_values(ClusterConfiguration(n, n, region, "FARGATE")) for n in CLUSTERS},
+    )
 
 
 def _read_world(directory: Path) -> LocalWorld | None:

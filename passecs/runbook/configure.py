@@ -5,6 +5,9 @@ parse. So before it runs, passecs checks the inputs, refuses to touch a file ecs
 before replacing different values, and backs the file up; after, it re-reads the file to see the change.
 Keys reach ecs-cli through its environment only (it reads its --access-key/--secret-key/--session-token
 defaults from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN), never through its argv.
+
+With the aws backend (no ecs-cli, or ``--backend aws``) there is no ecs-cli to run: passecs writes the
+file itself, as ecs-cli writes it (:mod:`passecs.files.ecs_writer`), with the same checks around it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from passecs.core import output, tools
 from passecs.core.context import Context
 from passecs.core.errors import CommandFailed, InvalidInput, Refused
 from passecs.core.runner import Command, Result, mask
+from passecs.files import ecs_writer
 from passecs.files.ecs import (
     CONFIG_FILE,
     CREDENTIALS_FILE,
@@ -211,6 +215,62 @@ def fatal_message(text: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class FileEdit:
+    """A change passecs makes to a ``~/.ecs`` file itself, as ecs-cli would make it (the aws backend)."""
+
+    description: str  # what it does, for --dry-run and --verbose ("store profile pass in ~/.ecs/credentials")
+    apply: Callable[[], None] = field(repr=False, compare=False)
+
+
+Step = Command | FileEdit
+
+
+def _ecs_cli(ctx: Context) -> str | None:
+    """The ecs-cli that stores profiles and cluster configurations; None with the aws backend, where
+    passecs writes the files itself."""
+    return None if ctx.backend == "aws" else tools.require(tools.ECS_CLI, ctx.env)
+
+
+def _profile_step(ctx: Context, ecs_cli: str | None, name: str, keys: Keys) -> Step:
+    if ecs_cli is not None:
+        return profile_command(ecs_cli, name, keys)
+    values = {
+        "aws_access_key_id": keys.access_key_id,
+        "aws_secret_access_key": keys.secret_access_key,
+        "aws_session_token": keys.session_token,
+    }
+    return FileEdit(
+        f"store profile {name} in {display_path(ctx.ecs_dir / CREDENTIALS_FILE, ctx.home)}",
+        lambda: ecs_writer.save_profile(ctx.ecs_dir, name, values),
+    )
+
+
+def _cluster_step(ctx: Context, ecs_cli: str | None, wanted: ClusterConfiguration) -> Step:
+    if ecs_cli is not None:
+        return cluster_command(ecs_cli, wanted.name, wanted.cluster, wanted.region, wanted.launch_type)
+    return FileEdit(
+        f"store cluster configuration {wanted.name} in {display_path(ctx.ecs_dir / CONFIG_FILE, ctx.home)}",
+        lambda: ecs_writer.save_cluster(ctx.ecs_dir, wanted),
+    )
+
+
+def _default_step(ctx: Context, ecs_cli: str | None, file: str, name: str) -> Step:
+    if ecs_cli is not None:
+        if file == CONFIG_FILE:
+            return cluster_default_command(ecs_cli, name)
+        return profile_default_command(ecs_cli, name)
+    return FileEdit(
+        f"make {name} the default in {display_path(ctx.ecs_dir / file, ctx.home)}",
+        lambda: ecs_writer.set_default(ctx.ecs_dir, file, name),
+    )
+
+
+def _tool(ecs_cli: str | None) -> str:
+    """Who made the change, for the messages that check it."""
+    return "ecs-cli" if ecs_cli is not None else "passecs"
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What a configure command did (or, with --dry-run, would do)."""
 
@@ -219,7 +279,8 @@ class Outcome:
     changed: bool
     default: bool
     backup: Path | None = None
-    commands: tuple[Command, ...] = ()
+    commands: tuple[Command, ...] = ()  # the ecs-cli commands run (or, with --dry-run, shown)
+    edits: int = 0  # with --dry-run: the changes shown (ecs-cli commands, or passecs's own file writes)
 
 
 def _confirm(ctx: Context, what: str, yes: bool, asker: Asker) -> None:
@@ -233,10 +294,28 @@ def _confirm(ctx: Context, what: str, yes: bool, asker: Asker) -> None:
     raise Refused(f"replacing {what} needs confirmation", "run it again with --yes (or on a terminal to be asked)")
 
 
-def _run(ctx: Context, commands: list[Command], what: str, saved: Path | None) -> None:
-    for command in commands:
-        result = ctx.execute(command, on_stdout=_echo(command) if ctx.verbose else None)
+def _run(ctx: Context, steps: list[Step], what: str, saved: Path | None) -> None:
+    for step in steps:
+        if isinstance(step, FileEdit):
+            _edit(ctx, step, saved)
+            continue
+        result = ctx.execute(step, on_stdout=_echo(step) if ctx.verbose else None)
         _check(result, what, saved)
+
+
+def _edit(ctx: Context, edit: FileEdit, saved: Path | None) -> None:
+    if ctx.dry_run:
+        output.result(f"# would {edit.description}")
+        return
+    if ctx.verbose:
+        output.progress(f"+ {edit.description}")
+    try:
+        edit.apply()
+    except OSError as exc:
+        kept = f"; the file as it was is in {saved}" if saved else ""
+        raise CommandFailed(
+            f"could not {edit.description}: {exc.strerror or exc}", f"check the folder's permissions{kept}"
+        ) from None
 
 
 def _echo(command: Command) -> Callable[[str], None]:
@@ -287,7 +366,7 @@ def _apply(
     ctx: Context,
     kind: str,
     name: str,
-    commands: list[Command],
+    commands: list[Step],
     *,
     path: Path,
     what: str,
@@ -297,29 +376,31 @@ def _apply(
     stored: Callable[[], tuple[bool, str | None]],
 ) -> Outcome:
     """Run ``commands`` (none: nothing to change) after a backup of ``path``, then check with ``stored``
-    (does the file hold ``name`` as wanted, and which entry is the default) that ecs-cli did what it said."""
+    (does the file hold ``name`` as wanted, and which entry is the default) that the change was made."""
     if not commands:
         return Outcome(kind, name, changed=False, default=was_default)
     saved = _backup(ctx, path)
     _run(ctx, commands, what, saved)
+    shown_commands = tuple(c for c in commands if isinstance(c, Command))
     if ctx.dry_run:
-        return Outcome(kind, name, changed=False, default=make_default, commands=tuple(commands))
+        return Outcome(kind, name, changed=False, default=make_default, commands=shown_commands, edits=len(commands))
     shown = display_path(path, ctx.home)
     holds, default = stored()
+    who = "ecs-cli" if shown_commands else "passecs"
     if not holds:
         raise CommandFailed(
-            f"ecs-cli reported success but {shown} does not hold {kind} {name} {as_given}",
+            f"{who} reported success but {shown} does not hold {kind} {name} {as_given}",
             f"run 'passecs config validate'{f'; the file as it was is in {saved}' if saved else ''}",
         )
     if make_default and default != name:
-        raise CommandFailed(f"ecs-cli reported success but the default {kind} in {shown} is not {name}")
-    return Outcome(kind, name, changed=True, default=default == name, backup=saved, commands=tuple(commands))
+        raise CommandFailed(f"{who} reported success but the default {kind} in {shown} is not {name}")
+    return Outcome(kind, name, changed=True, default=default == name, backup=saved, commands=shown_commands)
 
 
 def configure_profile(ctx: Context, name: str, *, make_default: bool, yes: bool, asker: Asker) -> Outcome:
     """Store the keys of the environment as ECS CLI profile ``name`` (and make it the default)."""
     name = validate_name(name, "profile name")
-    ecs_cli = tools.require(tools.ECS_CLI, ctx.env)
+    ecs_cli = _ecs_cli(ctx)
     keys = resolve_keys(ctx.env, asker)
     path = ctx.ecs_dir / CREDENTIALS_FILE
     shown = display_path(path, ctx.home)
@@ -336,9 +417,9 @@ def configure_profile(ctx: Context, name: str, *, make_default: bool, yes: bool,
             change = f"same access key {mask_access_key_id(keys.access_key_id)}, other secret key or session token"
         output.warning(f"profile {name} in {shown} exists with other keys ({change}); it would be replaced")
         _confirm(ctx, f"profile {name}", yes, asker)
-    commands = [] if same else [profile_command(ecs_cli, name, keys)]
+    commands: list[Step] = [] if same else [_profile_step(ctx, ecs_cli, name, keys)]
     if make_default and before.default != name:
-        commands.append(profile_default_command(ecs_cli, name))
+        commands.append(_default_step(ctx, ecs_cli, CREDENTIALS_FILE, name))
 
     def stored() -> tuple[bool, str | None]:
         after = read_profiles(ctx.ecs_dir)
@@ -347,8 +428,8 @@ def configure_profile(ctx: Context, name: str, *, make_default: bool, yes: bool,
         return holds, after.default
 
     return _apply(
-        ctx, "profile", name, commands, path=path, what="ecs-cli configure profile", as_given="with these keys",
-        was_default=before.default == name, make_default=make_default, stored=stored,
+        ctx, "profile", name, commands, path=path, what=f"{_tool(ecs_cli)} configure profile",
+        as_given="with these keys", was_default=before.default == name, make_default=make_default, stored=stored,
     )  # fmt: skip
 
 
@@ -368,7 +449,7 @@ def configure_cluster(
     cluster = validate_cluster_name(cluster)
     region = validate_region(region)
     launch_type = normalize_launch_type(launch_type)
-    ecs_cli = tools.require(tools.ECS_CLI, ctx.env)
+    ecs_cli = _ecs_cli(ctx)
     path = ctx.ecs_dir / CONFIG_FILE
     shown = display_path(path, ctx.home)
     before = _readable_before_change(read_cluster_configurations, ctx, path)
@@ -382,9 +463,9 @@ def configure_cluster(
             f"({_describe(current)} -> {_describe(wanted)}); it would be replaced"
         )
         _confirm(ctx, f"cluster configuration {name}{protected}", yes, asker)
-    commands = [] if same else [cluster_command(ecs_cli, name, cluster, region, launch_type)]
+    commands: list[Step] = [] if same else [_cluster_step(ctx, ecs_cli, wanted)]
     if make_default and before.default != name:
-        commands.append(cluster_default_command(ecs_cli, name))
+        commands.append(_default_step(ctx, ecs_cli, CONFIG_FILE, name))
         _warn_protected_default(ctx, name)
 
     def stored() -> tuple[bool, str | None]:
@@ -392,15 +473,15 @@ def configure_cluster(
         return after.clusters.get(name) == wanted, after.default
 
     return _apply(
-        ctx, "cluster configuration", name, commands, path=path, what="ecs-cli configure", as_given="as given",
-        was_default=before.default == name, make_default=make_default, stored=stored,
+        ctx, "cluster configuration", name, commands, path=path, what=f"{_tool(ecs_cli)} configure",
+        as_given="as given", was_default=before.default == name, make_default=make_default, stored=stored,
     )  # fmt: skip
 
 
 def configure_default(ctx: Context, name: str) -> Outcome:
     """Make cluster configuration ``name`` the default."""
     name = validate_name(name, "cluster configuration name")
-    ecs_cli = tools.require(tools.ECS_CLI, ctx.env)
+    ecs_cli = _ecs_cli(ctx)
     path = ctx.ecs_dir / CONFIG_FILE
     shown = display_path(path, ctx.home)
     before = _readable_before_change(read_cluster_configurations, ctx, path)
@@ -413,14 +494,17 @@ def configure_default(ctx: Context, name: str) -> Outcome:
     if before.default == name:
         return Outcome("cluster configuration", name, changed=False, default=True)
     _warn_protected_default(ctx, name)
-    commands = [cluster_default_command(ecs_cli, name)]
+    step = _default_step(ctx, ecs_cli, CONFIG_FILE, name)
+    shown_commands = (step,) if isinstance(step, Command) else ()
     saved = _backup(ctx, path)
-    _run(ctx, commands, "ecs-cli configure default", saved)
+    _run(ctx, [step], f"{_tool(ecs_cli)} configure default", saved)
     if ctx.dry_run:
-        return Outcome("cluster configuration", name, changed=False, default=True, commands=tuple(commands))
+        return Outcome("cluster configuration", name, changed=False, default=True, commands=shown_commands, edits=1)
     if read_cluster_configurations(ctx.ecs_dir).default != name:
-        raise CommandFailed(f"ecs-cli reported success but the default cluster configuration in {shown} is not {name}")
-    return Outcome("cluster configuration", name, changed=True, default=True, backup=saved, commands=tuple(commands))
+        raise CommandFailed(
+            f"{_tool(ecs_cli)} reported success but the default cluster configuration in {shown} is not {name}"
+        )
+    return Outcome("cluster configuration", name, changed=True, default=True, backup=saved, commands=shown_commands)
 
 
 def _describe(c: ClusterConfiguration) -> str:
@@ -444,7 +528,7 @@ def _warn_protected_default(ctx: Context, name: str) -> None:
 def summary(outcome: Outcome, ctx: Context) -> str:
     """One line for the operator about what happened."""
     default = f"; it is the default {outcome.kind}" if outcome.default else ""
-    if ctx.dry_run and outcome.commands:
+    if ctx.dry_run and (outcome.commands or outcome.edits):
         return f"dry run: {outcome.kind} {outcome.name} not changed (the commands above would change it)"
     if not outcome.changed:
         return f"{outcome.kind} {outcome.name} is already as given; nothing changed{default}"
