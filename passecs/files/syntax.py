@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import re
 import shlex
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from passecs.core.errors import InvalidInput
@@ -44,10 +45,20 @@ class Interpolation:
     lookup: Lookup
     seen: dict[str, None]
     unset: dict[str, None]  # referenced without a default and not set: substituted by ""
+    # the lookup's answers in this pass (a name is looked up once however often it is referenced)
+    values: dict[str, str | None] = field(default_factory=dict)
+    # each text's result in this pass, with the names it met (aliases repeat a value thousands of times)
+    results: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
 
     @classmethod
     def over(cls, lookup: Lookup) -> Interpolation:
         return cls(lookup, {}, {})
+
+    def value_of(self, name: str) -> str | None:
+        if name in self.values:
+            return self.values[name]
+        value = self.values[name] = self.lookup(name)
+        return value
 
 
 def _name_char(c: str) -> bool:
@@ -61,13 +72,27 @@ def interpolate_v2(text: str, state: Interpolation) -> str | None:
     """
     if "$" not in text:  # most values: nothing to substitute
         return text
+    known = state.results.get(text)
+    if known is None:
+        alone = Interpolation(state.lookup, {}, {}, state.values)
+        known = state.results[text] = (_interpolate_v2(text, alone), tuple(alone.seen), tuple(alone.unset))
+    result, seen, unset = known
+    state.seen.update(dict.fromkeys(seen))
+    state.unset.update(dict.fromkeys(unset))
+    return result
+
+
+def _interpolate_v2(text: str, state: Interpolation) -> str | None:
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
-        c = text[i]
-        if c != "$":
-            out.append(c)
-            i += 1
+        if text[i] != "$":  # the literal run up to the next `$`, in one piece
+            dollar = text.find("$", i)
+            if dollar < 0:
+                out.append(text[i:])
+                break
+            out.append(text[i:dollar])
+            i = dollar
             continue
         if i + 1 >= n:
             return None
@@ -108,7 +133,7 @@ def interpolate_v2(text: str, state: Interpolation) -> str | None:
 
 def _resolve(name: str, sep: str | None, default: str | None, state: Interpolation) -> str:
     state.seen[name] = None
-    value = state.lookup(name)
+    value = state.value_of(name)
     if sep == ":-" and not value:
         return default or ""
     if sep == "-" and value is None:
@@ -143,7 +168,7 @@ def interpolate_v3(text: str, state: Interpolation) -> str:
             if sep in sub:
                 name, _, message = sub.partition(sep)
                 state.seen[name] = None
-                value = state.lookup(name)
+                value = state.value_of(name)
                 if value is None or (sep == ":?" and value == ""):
                     problems.append(
                         InvalidInput(
@@ -281,7 +306,14 @@ def go_lines(text: str) -> list[str]:
 
 
 def env_file_lines(text: str) -> list[EnvLine]:
-    """Non-blank, non-comment lines (leading blanks trimmed), split at the first ``=``; nothing dropped."""
+    """Non-blank, non-comment lines (leading blanks trimmed), split at the first ``=``; nothing dropped.
+
+    Each text is split once per process (several services and checks read the same env file)."""
+    return list(_env_file_lines(text))
+
+
+@functools.lru_cache(maxsize=16)
+def _env_file_lines(text: str) -> tuple[EnvLine, ...]:
     lines: list[EnvLine] = []
     for number, raw in enumerate(go_lines(text), start=1):
         line = raw.lstrip(GO_SPACE)
@@ -289,7 +321,7 @@ def env_file_lines(text: str) -> list[EnvLine]:
             continue
         key, sep, value = line.partition("=")
         lines.append(EnvLine(key.lstrip(" \t"), value if sep else None, line, number))
-    return lines
+    return tuple(lines)
 
 
 def bad_env_key(line: EnvLine) -> str | None:
@@ -303,17 +335,60 @@ def bad_env_key(line: EnvLine) -> str | None:
 
 def merge_env_file_v2(environment: list[str], contents: list[str]) -> list[str]:
     """libcompose's readEnvFile: env files from last to first, each trimmed line appended unless a
-    variable already starts with its key (``KEY=`` or, without ``=``, ``KEY``: a prefix match)."""
+    variable already starts with its key (``KEY=`` or, without ``=``, ``KEY``: a prefix match).
+
+    Linear in the lines (a 1 MiB env_file has tens of thousands): a ``KEY=`` key (no ``=`` before its
+    end) starts a variable exactly when it is that variable's text up to its first ``=``, a set lookup;
+    the rare key without ``=`` is looked up in :class:`PrefixIndex`.
+    """
     merged = list(environment)
+    heads = {v[: v.index("=") + 1] for v in merged if "=" in v}
+    prefixes: PrefixIndex | None = None  # built at the first key without `=`
     for text in reversed(contents):
         for raw in go_lines(text):
             line = raw.strip(GO_SPACE)
             if not line or line.startswith("#"):
                 continue
-            key = line[: line.index("=") + 1] if "=" in line else line
-            if not any(v.startswith(key) for v in merged):
+            if "=" in line:
+                head: str | None = line[: line.index("=") + 1]
+                found = head in heads
+            else:
+                head = None
+                if prefixes is None:
+                    prefixes = PrefixIndex(merged)
+                found = prefixes.starts_any(line)
+            if not found:
                 merged.append(line)
+                if head is not None:
+                    heads.add(head)
+                if prefixes is not None:
+                    prefixes.add(line)
     return merged
+
+
+class PrefixIndex:
+    """Strings, asked whether any of them starts with a given prefix: sorted runs whose sizes are distinct
+    powers of two (adding is O(log n) amortised, asking O(log² n)), instead of a scan of every string."""
+
+    def __init__(self, items: list[str] | None = None) -> None:
+        self._runs: list[list[str]] = []
+        for item in items or ():
+            self.add(item)
+
+    def add(self, item: str) -> None:
+        run = [item]
+        while self._runs and len(self._runs[-1]) <= len(run):
+            run = sorted(self._runs.pop() + run)  # two sorted runs: timsort merges them in linear time
+        self._runs.append(run)
+
+    def starts_any(self, prefix: str) -> bool:
+        import bisect
+
+        for run in self._runs:
+            i = bisect.bisect_left(run, prefix)
+            if i < len(run) and run[i].startswith(prefix):
+                return True
+        return False
 
 
 # --------------------------------------------------------------------------------------------------
