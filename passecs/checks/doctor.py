@@ -906,7 +906,15 @@ def tool_versions(ctx: Context, versions: bool = True) -> list[Finding]:
 
 
 def offline(ctx: Context, options: Options) -> Report:
-    """Every offline check, in the runbook's order."""
+    """Every offline check, in the runbook's order (the garbage collector paused: see
+    :func:`passecs.files.reading.gc_paused`)."""
+    from passecs.files.reading import gc_paused
+
+    with gc_paused():
+        return _offline(ctx, options)
+
+
+def _offline(ctx: Context, options: Options) -> Report:
     findings: list[Finding] = tool_versions(ctx, options.versions)
     ecs_findings, configs = check_ecs_files(ctx.ecs_dir, ctx.home)
     findings.extend(ecs_findings)

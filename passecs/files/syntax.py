@@ -48,7 +48,7 @@ class Interpolation:
     # the lookup's answers in this pass (a name is looked up once however often it is referenced)
     values: dict[str, str | None] = field(default_factory=dict)
     # each text's result in this pass, with the names it met (aliases repeat a value thousands of times)
-    results: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    results: dict[str, tuple[str | None, dict[str, None], dict[str, None]]] = field(default_factory=dict)
 
     @classmethod
     def over(cls, lookup: Lookup) -> Interpolation:
@@ -75,10 +75,11 @@ def interpolate_v2(text: str, state: Interpolation) -> str | None:
     known = state.results.get(text)
     if known is None:
         alone = Interpolation(state.lookup, {}, {}, state.values)
-        known = state.results[text] = (_interpolate_v2(text, alone), tuple(alone.seen), tuple(alone.unset))
+        known = state.results[text] = (_interpolate_v2(text, alone), alone.seen, alone.unset)
     result, seen, unset = known
-    state.seen.update(dict.fromkeys(seen))
-    state.unset.update(dict.fromkeys(unset))
+    state.seen.update(seen)
+    if unset:
+        state.unset.update(unset)
     return result
 
 
