@@ -104,12 +104,17 @@ def env_file_users(compose_files: Sequence[ComposeFile], env: Mapping[str, str])
     base = compose_files[0].path.parent
     lookup = {**read_dotenv(base), **env}
     state = Interpolation.over(lookup.get)
+    joined: dict[str, Path] = {}
     files: dict[Path, list[str]] = {}
     for name, service in merge_services(f.data for f in compose_files).items():
         value, _ = interpolate(service.get("env_file"), lookup, state=state)
         entries = [value] if isinstance(value, str) else value if isinstance(value, list) else []
         for entry in entries:
-            files.setdefault(base / str(entry), []).append(name)
+            text = str(entry)
+            path = joined.get(text)
+            if path is None:
+                path = joined[text] = base / text  # once per name: a thousand services may repeat it
+            files.setdefault(path, []).append(name)
     return files
 
 

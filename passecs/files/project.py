@@ -459,9 +459,16 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 
 def _service_record(
-    container: ContainerConfig, raw: Mapping[str, Any], keys: tuple[str, ...], base_dir: Path
+    container: ContainerConfig,
+    raw: Mapping[str, Any],
+    keys: tuple[str, ...],
+    base_dir: Path,
+    joined: dict[str, Path] | None = None,
 ) -> Service:
-    env_files = tuple(base_dir / f for f in _strings_or_one(raw.get("env_file")))
+    joined = {} if joined is None else joined  # base_dir / name by name, shared by the services
+    env_files = tuple(
+        joined.get(f) or joined.setdefault(f, base_dir / f) for f in _strings_or_one(raw.get("env_file"))
+    )
     try:
         mem_limit = memory_mib(raw.get("mem_limit"))
         mem_reservation = memory_mib(raw.get("mem_reservation"))
@@ -553,11 +560,13 @@ def _load_project(
     services: dict[str, Service] = {}
     containers = {c.name: c for c in services_read.containers}
     quiet = Interpolation.over(lookup)  # one pass over every service: each text substituted once
+    joined: dict[str, Path] = {}
     for name in plain:
         if name not in containers:
             continue
         raw = _quiet_interpolation(plain[name], lookup, kind, quiet)
-        services[name] = _service_record(containers[name], raw, tuple(str(k) for k in plain[name]), base_dir)
+        keys = tuple(str(k) for k in plain[name])
+        services[name] = _service_record(containers[name], raw, keys, base_dir, joined)
 
     params: EcsParams | None = None
     if ecs_params is not None:

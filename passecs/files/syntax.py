@@ -194,19 +194,24 @@ def interpolate_v3(text: str, state: Interpolation) -> str:
 def expand_env(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
     """Go's ``os.ExpandEnv``: ``$NAME``/``${NAME}`` from ``env``, unset => empty; and the unset names.
 
-    No defaults: ``${A:-b}`` looks up a variable literally named ``A:-b`` (so it is empty).
+    No defaults: ``${A:-b}`` looks up a variable literally named ``A:-b`` (so it is empty). Linear in the
+    text: literal runs are copied whole, and the next ``}`` is searched for once, not once per ``${``.
     """
     out: list[str] = []
     unset: dict[str, None] = {}
     i = 0
     n = len(text)
+    close = -2  # where the next `}` at or after the current place is (-1: none; -2: not looked for yet)
     while i < n:
-        c = text[i]
-        if c != "$" or i + 1 >= n:
-            out.append(c)
-            i += 1
-            continue
-        name, width = _shell_name(text[i + 1 :])
+        dollar = text.find("$", i)
+        if dollar < 0 or dollar + 1 >= n:
+            out.append(text[i:])
+            break
+        out.append(text[i:dollar])
+        start = dollar + 1
+        if close != -1 and close < start:
+            close = text.find("}", start)
+        name, width = _shell_name_at(text, start, close)
         if name == "" and width > 0:
             pass  # invalid syntax: Go eats the characters
         elif name == "":
@@ -215,27 +220,35 @@ def expand_env(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
             out.append(env[name])
         else:
             unset[name] = None
-        i += 1 + width
+        i = start + width
     return "".join(out), list(unset)
 
 
+_SHELL_SPECIAL = "*#$@!?-0123456789"
+
+
 def _shell_name(s: str) -> tuple[str, int]:
-    special = "*#$@!?-0123456789"
-    if s[0] == "{":
-        if len(s) > 2 and s[1] in special and s[2] == "}":
-            return s[1:2], 3
-        end = s.find("}", 1)
-        if end == 1:
+    return _shell_name_at(s, 0, s.find("}"))
+
+
+def _shell_name_at(s: str, j: int, close: int) -> tuple[str, int]:
+    """Go's getShellName for ``s[j:]`` (``close``: where the first ``}`` at or after ``j`` is, -1 for none)."""
+    first = s[j]
+    if first == "{":
+        if len(s) - j > 2 and s[j + 1] in _SHELL_SPECIAL and s[j + 2] == "}":
+            return s[j + 1], 3
+        end = close  # s[j] is `{`: the first `}` from j is the first after it
+        if end == j + 1:
             return "", 2
         if end < 0:
             return "", 1
-        return s[1:end], end + 1
-    if s[0] in special:
-        return s[0:1], 1
-    i = 0
-    while i < len(s) and (s[i] == "_" or (s[i].isascii() and s[i].isalnum())):
-        i += 1
-    return s[:i], i
+        return s[j + 1 : end], end - j + 1
+    if first in _SHELL_SPECIAL:
+        return first, 1
+    k = j
+    while k < len(s) and (s[k] == "_" or (s[k].isascii() and s[k].isalnum())):
+        k += 1
+    return s[j:k], k - j
 
 
 # What ${VAR} substitution may produce while one project is loaded, in characters: the files are at most
@@ -496,14 +509,21 @@ def param_seconds(value: Any) -> int:
         ) from None
 
 
+_SHELL_QUOTING = re.compile(r"[\"'\\#]")
+_SHLEX_BLANKS = re.compile(r"[ \t\r\n]+")  # shlex's whitespace
+
+
 def command_words(value: Any) -> list[str]:
     """libcompose's yaml.Command / docker's ShellCommand: a string is split as a shell would."""
     if value is None:
         return []
     if isinstance(value, list):
         return [_scalar_text(v) for v in value]
+    text = _scalar_text(value)
+    if not _SHELL_QUOTING.search(text):  # no quotes, escapes or comments: words between shlex's blanks
+        return [word for word in _SHLEX_BLANKS.split(text) if word]
     try:
-        return shlex.split(_scalar_text(value))
+        return shlex.split(text)
     except ValueError as exc:
         raise InvalidInput(f"command {value!r}: {exc}", "balance the quotes") from None
 
