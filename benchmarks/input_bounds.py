@@ -340,6 +340,7 @@ def _write(work: Path, case: Case) -> tuple[Path, Path, dict[str, str]]:
 
 # the functions doctor.offline calls, each timed on its own (names looked up in doctor at call time)
 STEPS = [
+    "tool_versions",
     "check_ecs_files",
     "check_cluster_configuration",
     "check_credentials",
