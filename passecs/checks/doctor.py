@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from passecs.checks.secrets import EnvSource, container_environment, env_file_users
 from passecs.core.errors import InvalidInput, PassecsError
-from passecs.core.findings import Finding, fail, failed, ok, warn
+from passecs.core.findings import Finding, fail, failed, listed, ok, warn
 from passecs.files import compose, syntax
 from passecs.files.defaults import DEFAULT_ROLE_NAME, TASK_EXECUTION_POLICY_ARN
 from passecs.files.ecs import ClusterConfiguration, ClusterConfigurations, read_cluster_configurations
@@ -334,7 +334,7 @@ def check_compose_keys(files: Sequence[ComposeFile]) -> list[Finding]:
                     findings.append(warn(check, f"{f.path.name}: {notice.message}", notice.fix))
     if not findings:
         skipped = "; ".join(
-            f"{key} ({', '.join(dict.fromkeys(names))}: {HARMLESS_IGNORED[key]})" for key, names in harmless.items()
+            f"{key} ({listed(dict.fromkeys(names))}: {HARMLESS_IGNORED[key]})" for key, names in harmless.items()
         )
         findings.append(
             ok(check, "every key is one ecs-cli uses" + (f"; skipped as intended: {skipped}" if skipped else ""))
@@ -393,7 +393,7 @@ def check_env_files(files: Sequence[ComposeFile], env: Mapping[str, str]) -> lis
     count = sum(len(names) for names in users.values())
     missing = {path: names for path, names in users.items() if not path.is_file()}
     findings = [
-        fail(check, f"{path} (env_file of {', '.join(names)}) does not exist", f"create {path} or fix env_file")
+        fail(check, f"{path} (env_file of {listed(names)}) does not exist", f"create {path} or fix env_file")
         for path, names in missing.items()
     ]
     return findings or [ok(check, f"{count} env_file entries, all present")]
@@ -416,7 +416,7 @@ def check_container_secrets(
     plain = secrets.plain_secrets(sources)
     for item in plain:
         source = item.source
-        where = f"{source.where} (env_file of {', '.join(source.services)})" if source.path else source.where
+        where = f"{source.where} (env_file of {listed(source.services)})" if source.path else source.where
         findings.append(
             warn(
                 "plain secrets",
@@ -431,7 +431,7 @@ def check_container_secrets(
         findings.append(
             warn(
                 "passecs settings",
-                f"{', '.join(names)} in {source.where} (env_file of {', '.join(source.services)}): passecs's own "
+                f"{', '.join(names)} in {source.where} (env_file of {listed(source.services)}): passecs's own "
                 "settings reach the containers' environment",
                 secrets.settings_fix(),
             )
@@ -739,7 +739,7 @@ def check_task_memory(project: Project) -> list[Finding]:
                 )
             )
     if total > task_mem:
-        parts = ", ".join(f"{n} {v}" for n, v in reserved.items() if v)
+        parts = listed(f"{n} {v}" for n, v in reserved.items() if v)
         findings.append(
             fail(
                 check,
@@ -837,7 +837,7 @@ def check_host_ports(project: Project, network_mode: str | None) -> list[Finding
             findings.append(
                 fail(
                     check,
-                    f"host port {host}/{proto} is published by {' and '.join(names)}",
+                    f"host port {host}/{proto} is published by {listed(names, ' and ')}",
                     "give each service its own host port (check the *_PORT values in .env)",
                 )
             )
@@ -906,7 +906,15 @@ def tool_versions(ctx: Context, versions: bool = True) -> list[Finding]:
 
 
 def offline(ctx: Context, options: Options) -> Report:
-    """Every offline check, in the runbook's order."""
+    """Every offline check, in the runbook's order (the garbage collector paused: see
+    :func:`passecs.files.reading.gc_paused`)."""
+    from passecs.files.reading import gc_paused
+
+    with gc_paused():
+        return _offline(ctx, options)
+
+
+def _offline(ctx: Context, options: Options) -> Report:
     findings: list[Finding] = tool_versions(ctx, options.versions)
     ecs_findings, configs = check_ecs_files(ctx.ecs_dir, ctx.home)
     findings.extend(ecs_findings)

@@ -30,6 +30,7 @@ from passecs.files.project import (
     read_dotenv,
     read_env_file,
 )
+from passecs.files.syntax import Interpolation
 
 # The variables the AWS CLI and SDKs read credentials from: never in a container's environment.
 AWS_CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
@@ -102,12 +103,18 @@ def env_file_users(compose_files: Sequence[ComposeFile], env: Mapping[str, str])
         return {}
     base = compose_files[0].path.parent
     lookup = {**read_dotenv(base), **env}
+    state = Interpolation.over(lookup.get)
+    joined: dict[str, Path] = {}
     files: dict[Path, list[str]] = {}
     for name, service in merge_services(f.data for f in compose_files).items():
-        value, _ = interpolate(service.get("env_file"), lookup)
+        value, _ = interpolate(service.get("env_file"), lookup, state=state)
         entries = [value] if isinstance(value, str) else value if isinstance(value, list) else []
         for entry in entries:
-            files.setdefault(base / str(entry), []).append(name)
+            text = str(entry)
+            path = joined.get(text)
+            if path is None:
+                path = joined[text] = base / text  # once per name: a thousand services may repeat it
+            files.setdefault(path, []).append(name)
     return files
 
 
@@ -123,8 +130,9 @@ def container_environment(
     lookup = {**read_dotenv(base), **env}
     files = env_file_users(compose_files, env)
     declared: list[EnvSource] = []
+    state = Interpolation.over(lookup.get)
     for name, service in merge_services(f.data for f in compose_files).items():
-        environment, _ = interpolate(service.get("environment"), lookup)
+        environment, _ = interpolate(service.get("environment"), lookup, state=state)
         values = _declared_environment(environment, lookup)
         if values:
             declared.append(EnvSource(f"the `environment` of service {name}", None, (name,), values))

@@ -67,3 +67,15 @@ def fail(check: str, message: str, fix: str) -> Finding:
 
 def failed(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.status == "fail"]
+
+
+MAX_LISTED = 10  # names a finding lists before "and N more"
+
+
+def listed(items: Iterable[str], separator: str = ", ", limit: int = MAX_LISTED) -> str:
+    """``items`` joined, the first ``limit`` of them and ``and N more``: a finding stays one readable line
+    (and cheap to build) when a compose file has thousands of services."""
+    names = list(items)
+    if len(names) <= limit:
+        return separator.join(names)
+    return f"{separator.join(names[:limit])} and {len(names) - limit} more"

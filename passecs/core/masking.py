@@ -14,6 +14,7 @@ them.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -49,13 +50,21 @@ def secret_values(env: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[s
 
 def mask(text: str, secrets: Sequence[str]) -> str:
     """``text`` with every known secret replaced by ``****`` and every secret-named ``NAME=value`` masked."""
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, MASK)
+    for secret in _longest_first(tuple(secrets)):
+        if secret in text:
+            text = text.replace(secret, MASK)
     if "=" in text:
         text = _ASSIGNMENT.sub(_mask_assignment, text)
     if '"value"' in text:
         text = _JSON_ENTRY.sub(_mask_json_entry, text)
     return text
+
+
+@functools.lru_cache(maxsize=16)
+def _longest_first(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """The non-empty secrets, longest first (so a secret containing another is masked whole); sorted once
+    per set, not once per string of a task definition's thousands."""
+    return tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
 
 
 def _mask_json_entry(m: re.Match[str]) -> str:

@@ -506,6 +506,8 @@ def _env_list_v2(value: Any, service: str) -> list[str]:
     if value is None:
         return []
     if isinstance(value, list):
+        if all(type(v) is str for v in value):  # the common case (and a long env_file's lines): as they are
+            return list(value)
         out = []
         for v in value:
             if isinstance(v, (bool, list, Mapping)):
@@ -682,6 +684,9 @@ class _Reader:
     file_services: dict[Path, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
     unset_by_service: dict[str, dict[str, None]] = field(default_factory=dict)
+    env_notes: dict[tuple[Path, str], list[Notice]] = field(default_factory=dict)
+    env_texts: dict[Path, str] = field(default_factory=dict)
+    env_paths: dict[tuple[Path, str], Path] = field(default_factory=dict)
     interp: Interpolation = field(init=False)
 
     def __post_init__(self) -> None:
@@ -689,6 +694,26 @@ class _Reader:
 
     def warn(self, notice: Notice) -> None:
         self.notices.append(notice)
+
+    def env_path(self, directory: Path, name: str) -> Path:
+        """``directory / name``, once per pair (joining paths costs microseconds, services repeat them)."""
+        key = (directory, name)
+        if key not in self.env_paths:
+            self.env_paths[key] = directory / name
+        return self.env_paths[key]
+
+    def env_file_text(self, path: Path) -> str:
+        """``read_text(path)``, once per file (a thousand services may name the same env files)."""
+        if path not in self.env_texts:
+            self.env_texts[path] = self.read_text(path)
+        return self.env_texts[path]
+
+    def env_file_notes(self, path: Path, text: str) -> list[Notice]:
+        """:func:`env_file_notes`, once per file and content (services share env files)."""
+        key = (path, text)
+        if key not in self.env_notes:
+            self.env_notes[key] = env_file_notes(path, text)
+        return self.env_notes[key]
 
 
 def _services_of(kind: str, data: Mapping[str, Any], path: Path) -> dict[str, Mapping[str, Any]]:
@@ -779,11 +804,12 @@ def _interpolate_v2(reader: _Reader, service: str, data: Mapping[str, Any]) -> d
     for key, value in data.items():
 
         def text(s: str, key: str = key) -> str:
-            before = set(reader.interp.unset)
-            reader.interp.unset.clear()
-            result = syntax.interpolate_v2(s, reader.interp)
-            found = list(reader.interp.unset)
-            reader.interp.unset.update(dict.fromkeys(before))
+            # this string's unset variables on their own (the pass's `seen` shared), then added to the pass's
+            shared = reader.interp
+            alone = Interpolation(shared.lookup, shared.seen, {}, shared.values, shared.results)
+            result = syntax.interpolate_v2(s, alone)
+            found = list(alone.unset)
+            reader.interp.unset.update(alone.unset)
             if result is None:
                 raise InvalidInput(
                     f'Invalid interpolation format for "{key}" option in service "{service}": "{s}"',
@@ -871,9 +897,10 @@ def _parse_v2(
         values = _v1_to_v2(values)
     files = syntax.string_list(values.pop("env_file", None))
     if files:
-        contents = [reader.read_text(path.parent / f) for f in files]
+        directory = path.parent
+        contents = [reader.env_file_text(reader.env_path(directory, f)) for f in files]
         for f, text in zip(files, contents, strict=True):
-            reader.notices.extend(env_file_notes(path.parent / f, text))
+            reader.notices.extend(reader.env_file_notes(reader.env_path(directory, f), text))
         environment = _env_list_v2(values.get("environment"), name)
         values["environment"] = _EnvFileList(syntax.merge_env_file_v2(environment, contents))
     extends = values.get("extends")
@@ -1011,8 +1038,8 @@ def _one_v3(
     environment: dict[str, str | None] = {}
     files = syntax.string_list(values.pop("env_file", None))
     for f in files:
-        text_of_file = reader.read_text(reader.base_dir / f)
-        reader.notices.extend(env_file_notes(reader.base_dir / f, text_of_file))
+        text_of_file = reader.env_file_text(reader.base_dir / f)
+        reader.notices.extend(reader.env_file_notes(reader.base_dir / f, text_of_file))
         for line in syntax.env_file_lines(text_of_file):
             bad = syntax.bad_env_key(line)
             if bad:

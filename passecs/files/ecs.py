@@ -21,7 +21,7 @@ from passecs.core.errors import InvalidInput
 from passecs.core.findings import Finding as Finding  # noqa: PLC0414 - re-exported
 from passecs.core.findings import Severity
 from passecs.core.fsutil import atomic_write
-from passecs.files.reading import YamlTooComplex, expanded_size, read_bytes, read_text
+from passecs.files.reading import YamlTooComplex, expanded_size, gc_paused, read_bytes, read_text
 
 CONFIG_FILE = "config"
 CREDENTIALS_FILE = "credentials"
@@ -210,8 +210,29 @@ def _walk(root: Any) -> tuple[dict[tuple[str, ...], int], dict[int, tuple[str, .
     return lines, paths
 
 
+# Documents by content: doctor and `config validate` read ~/.ecs/config three times in one command (the
+# validator, the cluster configurations, the profiles); each text is parsed once, and copies handed out.
+_LOADED: dict[str, bytes] = {}
+_LOADED_KEPT = 4
+
+
 def _load(text: str) -> _Document:
     """Parse ``text`` as one YAML document; any failure is a _SyntaxProblem (never another exception)."""
+    import pickle
+
+    blob = _LOADED.get(text)
+    if blob is not None:
+        with gc_paused():
+            document: _Document = pickle.loads(blob)  # noqa: S301 - bytes this process pickled itself
+        return document
+    document = _parse(text)
+    if len(_LOADED) >= _LOADED_KEPT:
+        _LOADED.pop(next(iter(_LOADED)))
+    _LOADED[text] = pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)
+    return document
+
+
+def _parse(text: str) -> _Document:
     import yaml
 
     loader: Any = None
@@ -219,13 +240,14 @@ def _load(text: str) -> _Document:
         loader = _loader_class(len(text))(text)  # the reader already rejects control characters here
         loader.duplicates = []
         loader.node_paths = {}
-        node = loader.get_single_node()
-        if node is None:
-            return _Document(None, {}, [])
-        expanded_size(node)  # aliases, recursion and depth bounded before anything walks the document
-        lines, paths = _walk(node)
-        loader.node_paths = paths
-        data = loader.construct_document(node)
+        with gc_paused():  # a 1 MiB file is hundreds of thousands of objects (see gc_paused)
+            node = loader.get_single_node()
+            if node is None:
+                return _Document(None, {}, [])
+            expanded_size(node)  # aliases, recursion and depth bounded before anything walks the document
+            lines, paths = _walk(node)
+            loader.node_paths = paths
+            data = loader.construct_document(node)
         return _Document(data, lines, list(loader.duplicates))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import re
 import shlex
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from passecs.core.errors import InvalidInput
@@ -44,10 +45,20 @@ class Interpolation:
     lookup: Lookup
     seen: dict[str, None]
     unset: dict[str, None]  # referenced without a default and not set: substituted by ""
+    # the lookup's answers in this pass (a name is looked up once however often it is referenced)
+    values: dict[str, str | None] = field(default_factory=dict)
+    # each text's result in this pass, with the names it met (aliases repeat a value thousands of times)
+    results: dict[str, tuple[str | None, dict[str, None], dict[str, None]]] = field(default_factory=dict)
 
     @classmethod
     def over(cls, lookup: Lookup) -> Interpolation:
         return cls(lookup, {}, {})
+
+    def value_of(self, name: str) -> str | None:
+        if name in self.values:
+            return self.values[name]
+        value = self.values[name] = self.lookup(name)
+        return value
 
 
 def _name_char(c: str) -> bool:
@@ -61,13 +72,28 @@ def interpolate_v2(text: str, state: Interpolation) -> str | None:
     """
     if "$" not in text:  # most values: nothing to substitute
         return text
+    known = state.results.get(text)
+    if known is None:
+        alone = Interpolation(state.lookup, {}, {}, state.values)
+        known = state.results[text] = (_interpolate_v2(text, alone), alone.seen, alone.unset)
+    result, seen, unset = known
+    state.seen.update(seen)
+    if unset:
+        state.unset.update(unset)
+    return result
+
+
+def _interpolate_v2(text: str, state: Interpolation) -> str | None:
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
-        c = text[i]
-        if c != "$":
-            out.append(c)
-            i += 1
+        if text[i] != "$":  # the literal run up to the next `$`, in one piece
+            dollar = text.find("$", i)
+            if dollar < 0:
+                out.append(text[i:])
+                break
+            out.append(text[i:dollar])
+            i = dollar
             continue
         if i + 1 >= n:
             return None
@@ -108,7 +134,7 @@ def interpolate_v2(text: str, state: Interpolation) -> str | None:
 
 def _resolve(name: str, sep: str | None, default: str | None, state: Interpolation) -> str:
     state.seen[name] = None
-    value = state.lookup(name)
+    value = state.value_of(name)
     if sep == ":-" and not value:
         return default or ""
     if sep == "-" and value is None:
@@ -143,7 +169,7 @@ def interpolate_v3(text: str, state: Interpolation) -> str:
             if sep in sub:
                 name, _, message = sub.partition(sep)
                 state.seen[name] = None
-                value = state.lookup(name)
+                value = state.value_of(name)
                 if value is None or (sep == ":?" and value == ""):
                     problems.append(
                         InvalidInput(
@@ -168,19 +194,24 @@ def interpolate_v3(text: str, state: Interpolation) -> str:
 def expand_env(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
     """Go's ``os.ExpandEnv``: ``$NAME``/``${NAME}`` from ``env``, unset => empty; and the unset names.
 
-    No defaults: ``${A:-b}`` looks up a variable literally named ``A:-b`` (so it is empty).
+    No defaults: ``${A:-b}`` looks up a variable literally named ``A:-b`` (so it is empty). Linear in the
+    text: literal runs are copied whole, and the next ``}`` is searched for once, not once per ``${``.
     """
     out: list[str] = []
     unset: dict[str, None] = {}
     i = 0
     n = len(text)
+    close = -2  # where the next `}` at or after the current place is (-1: none; -2: not looked for yet)
     while i < n:
-        c = text[i]
-        if c != "$" or i + 1 >= n:
-            out.append(c)
-            i += 1
-            continue
-        name, width = _shell_name(text[i + 1 :])
+        dollar = text.find("$", i)
+        if dollar < 0 or dollar + 1 >= n:
+            out.append(text[i:])
+            break
+        out.append(text[i:dollar])
+        start = dollar + 1
+        if close != -1 and close < start:
+            close = text.find("}", start)
+        name, width = _shell_name_at(text, start, close)
         if name == "" and width > 0:
             pass  # invalid syntax: Go eats the characters
         elif name == "":
@@ -189,27 +220,35 @@ def expand_env(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
             out.append(env[name])
         else:
             unset[name] = None
-        i += 1 + width
+        i = start + width
     return "".join(out), list(unset)
 
 
+_SHELL_SPECIAL = "*#$@!?-0123456789"
+
+
 def _shell_name(s: str) -> tuple[str, int]:
-    special = "*#$@!?-0123456789"
-    if s[0] == "{":
-        if len(s) > 2 and s[1] in special and s[2] == "}":
-            return s[1:2], 3
-        end = s.find("}", 1)
-        if end == 1:
+    return _shell_name_at(s, 0, s.find("}"))
+
+
+def _shell_name_at(s: str, j: int, close: int) -> tuple[str, int]:
+    """Go's getShellName for ``s[j:]`` (``close``: where the first ``}`` at or after ``j`` is, -1 for none)."""
+    first = s[j]
+    if first == "{":
+        if len(s) - j > 2 and s[j + 1] in _SHELL_SPECIAL and s[j + 2] == "}":
+            return s[j + 1], 3
+        end = close  # s[j] is `{`: the first `}` from j is the first after it
+        if end == j + 1:
             return "", 2
         if end < 0:
             return "", 1
-        return s[1:end], end + 1
-    if s[0] in special:
-        return s[0:1], 1
-    i = 0
-    while i < len(s) and (s[i] == "_" or (s[i].isascii() and s[i].isalnum())):
-        i += 1
-    return s[:i], i
+        return s[j + 1 : end], end - j + 1
+    if first in _SHELL_SPECIAL:
+        return first, 1
+    k = j
+    while k < len(s) and (s[k] == "_" or (s[k].isascii() and s[k].isalnum())):
+        k += 1
+    return s[j:k], k - j
 
 
 # What ${VAR} substitution may produce while one project is loaded, in characters: the files are at most
@@ -281,7 +320,14 @@ def go_lines(text: str) -> list[str]:
 
 
 def env_file_lines(text: str) -> list[EnvLine]:
-    """Non-blank, non-comment lines (leading blanks trimmed), split at the first ``=``; nothing dropped."""
+    """Non-blank, non-comment lines (leading blanks trimmed), split at the first ``=``; nothing dropped.
+
+    Each text is split once per process (several services and checks read the same env file)."""
+    return list(_env_file_lines(text))
+
+
+@functools.lru_cache(maxsize=16)
+def _env_file_lines(text: str) -> tuple[EnvLine, ...]:
     lines: list[EnvLine] = []
     for number, raw in enumerate(go_lines(text), start=1):
         line = raw.lstrip(GO_SPACE)
@@ -289,7 +335,7 @@ def env_file_lines(text: str) -> list[EnvLine]:
             continue
         key, sep, value = line.partition("=")
         lines.append(EnvLine(key.lstrip(" \t"), value if sep else None, line, number))
-    return lines
+    return tuple(lines)
 
 
 def bad_env_key(line: EnvLine) -> str | None:
@@ -303,17 +349,60 @@ def bad_env_key(line: EnvLine) -> str | None:
 
 def merge_env_file_v2(environment: list[str], contents: list[str]) -> list[str]:
     """libcompose's readEnvFile: env files from last to first, each trimmed line appended unless a
-    variable already starts with its key (``KEY=`` or, without ``=``, ``KEY``: a prefix match)."""
+    variable already starts with its key (``KEY=`` or, without ``=``, ``KEY``: a prefix match).
+
+    Linear in the lines (a 1 MiB env_file has tens of thousands): a ``KEY=`` key (no ``=`` before its
+    end) starts a variable exactly when it is that variable's text up to its first ``=``, a set lookup;
+    the rare key without ``=`` is looked up in :class:`PrefixIndex`.
+    """
     merged = list(environment)
+    heads = {v[: v.index("=") + 1] for v in merged if "=" in v}
+    prefixes: PrefixIndex | None = None  # built at the first key without `=`
     for text in reversed(contents):
         for raw in go_lines(text):
             line = raw.strip(GO_SPACE)
             if not line or line.startswith("#"):
                 continue
-            key = line[: line.index("=") + 1] if "=" in line else line
-            if not any(v.startswith(key) for v in merged):
+            if "=" in line:
+                head: str | None = line[: line.index("=") + 1]
+                found = head in heads
+            else:
+                head = None
+                if prefixes is None:
+                    prefixes = PrefixIndex(merged)
+                found = prefixes.starts_any(line)
+            if not found:
                 merged.append(line)
+                if head is not None:
+                    heads.add(head)
+                if prefixes is not None:
+                    prefixes.add(line)
     return merged
+
+
+class PrefixIndex:
+    """Strings, asked whether any of them starts with a given prefix: sorted runs whose sizes are distinct
+    powers of two (adding is O(log n) amortised, asking O(log² n)), instead of a scan of every string."""
+
+    def __init__(self, items: list[str] | None = None) -> None:
+        self._runs: list[list[str]] = []
+        for item in items or ():
+            self.add(item)
+
+    def add(self, item: str) -> None:
+        run = [item]
+        while self._runs and len(self._runs[-1]) <= len(run):
+            run = sorted(self._runs.pop() + run)  # two sorted runs: timsort merges them in linear time
+        self._runs.append(run)
+
+    def starts_any(self, prefix: str) -> bool:
+        import bisect
+
+        for run in self._runs:
+            i = bisect.bisect_left(run, prefix)
+            if i < len(run) and run[i].startswith(prefix):
+                return True
+        return False
 
 
 # --------------------------------------------------------------------------------------------------
@@ -420,14 +509,21 @@ def param_seconds(value: Any) -> int:
         ) from None
 
 
+_SHELL_QUOTING = re.compile(r"[\"'\\#]")
+_SHLEX_BLANKS = re.compile(r"[ \t\r\n]+")  # shlex's whitespace
+
+
 def command_words(value: Any) -> list[str]:
     """libcompose's yaml.Command / docker's ShellCommand: a string is split as a shell would."""
     if value is None:
         return []
     if isinstance(value, list):
         return [_scalar_text(v) for v in value]
+    text = _scalar_text(value)
+    if not _SHELL_QUOTING.search(text):  # no quotes, escapes or comments: words between shlex's blanks
+        return [word for word in _SHLEX_BLANKS.split(text) if word]
     try:
-        return shlex.split(_scalar_text(value))
+        return shlex.split(text)
     except ValueError as exc:
         raise InvalidInput(f"command {value!r}: {exc}", "balance the quotes") from None
 
