@@ -428,3 +428,17 @@ def test_an_interface_the_network_query_did_not_answer_for_is_asked_by_id(
     assert "--filters" in filtered.argv and "--network-interface-ids" in by_id.argv
     assert by_id.start >= account.one("describe-tasks").end
     assert {p.ip for c in containers for p in c.ports} == {"54.0.0.1"}
+
+
+def test_no_network_query_when_ecs_params_names_an_unset_subnet(
+    ready: Path, account: FakeAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from passecs.runbook import compose
+
+    compose.up(_context(ready, account), yes=True)
+    account.reset()
+    monkeypatch.delenv("PASS_SUBNET_ID")  # ecs-params.yml's ${PASS_SUBNET_ID}: nothing to filter by
+    containers = compose.ps(_context(ready, account))
+    (by_id,) = account.named("describe-network-interfaces")
+    assert "--network-interface-ids" in by_id.argv
+    assert {p.ip for c in containers for p in c.ports} == {"54.0.0.1"}

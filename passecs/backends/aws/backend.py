@@ -1168,9 +1168,13 @@ class AwsBackend:
         from passecs.files.project import read_ecs_params
 
         try:
-            return network_from_params(read_ecs_params(self.ctx.project_dir / target.ecs_params, self.ctx.env))
+            params = read_ecs_params(self.ctx.project_dir / target.ecs_params, self.ctx.env)
         except PassecsError:
             return None
+        network = network_from_params(params)
+        if params.unset_variables or network is None or not all(network.subnets):
+            return None  # a subnet id from an unset variable: nothing to filter by
+        return network
 
     def up(
         self,
