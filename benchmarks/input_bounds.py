@@ -42,6 +42,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the benchmarks' one way to find passecs:
+from startup import passecs_executable
+
 from passecs.checks import doctor
 from passecs.core.context import MAX_ENV_VARIABLES, Context
 from passecs.files import ecs as ecsfiles
@@ -443,16 +446,6 @@ def in_process(project: Path, home: Path, work: Path, extra: dict[str, str]) -> 
             doctor.offline(Context(project_dir=project), doctor.Options(versions=False))
             times["doctor.offline (all checks)"] = time.perf_counter() - started
     return times
-
-
-def passecs_executable() -> str:
-    beside = Path(sys.executable).parent / "passecs"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("passecs")
-    if not found:
-        sys.exit("passecs is not installed: pip install .")
-    return found
 
 
 def subprocess_time(argv: list[str], project: Path, home: Path, work: Path, extra: dict[str, str]) -> tuple[float, int]:
